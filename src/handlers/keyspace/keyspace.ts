@@ -1,0 +1,484 @@
+// Generic keyspace commands, Redis 7.0 semantics and reply/error texts (db.c, expire.c, object.c):
+// DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX COPY MOVE TOUCH
+// EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST
+// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT|HELP
+//
+// Arity and unknown subcommands are checked by the dispatcher (commands/*.json). Every write goes
+// through Db methods, which notify the WAL/WATCH listener.
+import type { Client, Handler } from '../../server/context';
+import * as R from '../../protocol/reply';
+import { error, E } from '../../protocol/errors';
+import { keyspace, typeName, Db, Value } from '../../keyspace/db';
+import { scanStep, parseCursor } from '../../keyspace/scan';
+import { stringmatch } from '../../util/glob';
+import { serverStats } from '../../server/state';
+import { infoHooks } from '../../server/info';
+import { clusterMode, helpReply } from '../connection/connection';
+import { cloneValue } from './clone';
+
+/**
+ * Propagation hook. Like Redis' rewriteClientCommandVector, EXPIRE/PEXPIRE/EXPIREAT with a future time
+ * must reach the WAL/replicas as `PEXPIREAT key <abs-ms> [flags]` (a relative TTL would be re-applied
+ * from replay time), and any expire with a past time as `DEL key`. The handlers call this with the
+ * argv to log instead of the received one; the persistence layer installs the real implementation.
+ */
+export const keyspaceHooks = {
+  rewriteArgv: (_c: Client, _argv: string[]): void => {},
+};
+
+// ---- integer parsing (Redis string2ll / getIntFromObject) ------------------------------------------
+
+const LLONG_MAX = 9223372036854775807n;
+const LLONG_MIN = -9223372036854775808n;
+
+/** Redis string2ll: optional '-', no '+', no leading zeros/spaces. number when safe, else bigint. */
+export function str2ll(s: string): number | bigint | null {
+  const n = s.length;
+  if (n === 0 || n > 20) return null;
+  let i = 0;
+  if (s.charCodeAt(0) === 45) {
+    if (n === 1) return null;
+    i = 1;
+  }
+  const c0 = s.charCodeAt(i);
+  if (c0 === 48) return n === 1 ? 0 : null; // "0" only; "-0", "01" are rejected
+  if (c0 < 49 || c0 > 57) return null;
+  for (let j = i + 1; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return null;
+  }
+  if (n - i <= 15) return Number(s);
+  const b = BigInt(s);
+  if (b > LLONG_MAX || b < LLONG_MIN) return null;
+  const v = Number(b);
+  return Number.isSafeInteger(v) ? v : b;
+}
+
+const INT_RANGE_ERR = 'ERR value is out of range, value must between -2147483648 and 2147483647';
+
+/** getIntFromObjectOrReply: returns null after replying with the error. */
+function parseIntArg(c: Client, s: string): number | null {
+  const v = str2ll(s);
+  if (v === null) {
+    error(c, E.notInt);
+    return null;
+  }
+  if (typeof v === 'bigint' || v < -2147483648 || v > 2147483647) {
+    error(c, INT_RANGE_ERR);
+    return null;
+  }
+  return v;
+}
+
+/** Replies with an integer that may exceed 2^53 (expire times near LLONG_MAX), clamped like int64. */
+function replyLL(c: Client, n: number): void {
+  if (n >= 9223372036854775807) R.int(c, LLONG_MAX);
+  else R.int(c, n);
+}
+
+// ---- DEL / UNLINK / EXISTS / TOUCH / TYPE ------------------------------------------------------------
+
+function delGeneric(c: Client, argv: string[]): void {
+  const db = c.db;
+  let n = 0;
+  for (let j = 1; j < argv.length; j++) {
+    const k = argv[j];
+    if (db.expires.size !== 0 && db.expireIfNeeded(k)) continue;
+    if (db.delete(k)) n++;
+  }
+  serverStats.dirty += n;
+  R.int(c, n);
+}
+
+/** EXISTS and TOUCH: count of existing keys (repeats counted), as lookupKeyRead (hits/misses). */
+function exists(c: Client, argv: string[]): void {
+  const db = c.db;
+  let n = 0;
+  for (let j = 1; j < argv.length; j++) if (db.get(argv[j]) !== undefined) n++;
+  R.int(c, n);
+}
+
+function type(c: Client, argv: string[]): void {
+  const v = c.db.get(argv[1]);
+  R.simple(c, v === undefined ? 'none' : typeName(v));
+}
+
+// ---- KEYS / SCAN / RANDOMKEY ------------------------------------------------------------------------
+
+function keys(c: Client, argv: string[]): void {
+  const db = c.db;
+  const pat = argv[1];
+  const all = pat === '*';
+  const exp = db.expires;
+  const checkExp = exp.size !== 0;
+  const now = Date.now();
+  const out: string[] = [];
+  for (const k of db.dict.keys()) {
+    if (!all && !stringmatch(pat, k)) continue;
+    if (checkExp) {
+      const w = exp.get(k);
+      if (w !== undefined && w <= now) continue; // logically expired: skipped, not deleted (as Redis)
+    }
+    out.push(k);
+  }
+  R.bulkArray(c, out);
+}
+
+function scan(c: Client, argv: string[]): void {
+  const cursor = parseCursor(argv[1]);
+  if (cursor === null) return error(c, 'ERR invalid cursor');
+  let count = 10;
+  let pat: string | null = null;
+  let type: string | null = null;
+  for (let i = 2; i < argv.length; ) {
+    const left = argv.length - i;
+    const opt = argv[i].toLowerCase();
+    if (opt === 'count' && left >= 2) {
+      const v = str2ll(argv[i + 1]);
+      if (v === null) return error(c, E.notInt);
+      if (v < 1) return error(c, E.syntax);
+      count = Number(v);
+      i += 2;
+    } else if (opt === 'match' && left >= 2) {
+      pat = argv[i + 1] === '*' ? null : argv[i + 1];
+      i += 2;
+    } else if (opt === 'type' && left >= 2) {
+      type = asciiLower(argv[i + 1]);
+      i += 2;
+    } else {
+      return error(c, E.syntax);
+    }
+  }
+  const db = c.db;
+  const found: string[] = [];
+  const now = Date.now();
+  const next = scanStep(db, db.dict, cursor, count, (k) => {
+    if (pat !== null && !stringmatch(pat, k)) return;
+    if (type !== null) {
+      // Redis looks the key up (lookupKeyRead: stats, lazy expiry) and compares type names
+      // case-insensitively; an unknown type name simply matches nothing (7.0).
+      const v = db.get(k);
+      if (v === undefined || typeName(v) !== type) return;
+    } else if (db.expires.size !== 0 && db.expireIfNeeded(k, now)) return;
+    found.push(k);
+  });
+  R.arrayLen(c, 2);
+  R.bulk(c, String(next));
+  R.bulkArray(c, found);
+}
+
+function asciiLower(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    out += ch >= 65 && ch <= 90 ? String.fromCharCode(ch + 32) : s[i];
+  }
+  return out;
+}
+
+function randomkey(c: Client): void {
+  const k = c.db.randomKey();
+  if (k === undefined) R.nullBulk(c);
+  else R.bulk(c, k);
+}
+
+// ---- RENAME / RENAMENX / MOVE / COPY ------------------------------------------------------------------
+
+function renameGeneric(c: Client, argv: string[], nx: boolean): void {
+  const db = c.db;
+  const src = argv[1];
+  const dst = argv[2];
+  const v = db.getForWrite(src);
+  if (v === undefined) return error(c, E.noSuchKey);
+  if (src === dst) {
+    if (nx) R.int(c, 0);
+    else R.ok(c);
+    return;
+  }
+  const when = db.getExpire(src);
+  if (db.getForWrite(dst) !== undefined && nx) return R.int(c, 0);
+  // The same value object moves to the new key (no free, no copy); an old dst value is freed by set().
+  db.detach(src);
+  db.set(dst, v);
+  if (when !== undefined) db.setExpire(dst, when);
+  serverStats.dirty++;
+  if (nx) R.int(c, 1);
+  else R.ok(c);
+}
+
+function move(c: Client, argv: string[]): void {
+  if (clusterMode.enabled) return error(c, 'ERR MOVE is not allowed in cluster mode');
+  const src = c.db;
+  const dbid = parseIntArg(c, argv[2]);
+  if (dbid === null) return;
+  if (dbid < 0 || dbid >= keyspace.dbs.length) return error(c, E.dbIndex);
+  const dst = keyspace.dbs[dbid];
+  if (dst === src) return error(c, E.sameObject);
+  const key = argv[1];
+  const v = src.getForWrite(key);
+  if (v === undefined) return R.int(c, 0);
+  const when = src.getExpire(key);
+  if (dst.getForWrite(key) !== undefined) return R.int(c, 0);
+  src.detach(key);
+  dst.set(key, v);
+  if (when !== undefined) dst.setExpire(key, when);
+  serverStats.dirty++;
+  R.int(c, 1);
+}
+
+function copy(c: Client, argv: string[]): void {
+  const src = c.db;
+  let dst: Db = src;
+  let replace = false;
+  for (let j = 3; j < argv.length; j++) {
+    const additional = argv.length - j - 1;
+    const opt = argv[j].toLowerCase();
+    if (opt === 'replace') {
+      replace = true;
+    } else if (opt === 'db' && additional >= 1) {
+      const dbid = parseIntArg(c, argv[j + 1]);
+      if (dbid === null) return;
+      if (dbid < 0 || dbid >= keyspace.dbs.length) return error(c, E.dbIndex);
+      dst = keyspace.dbs[dbid];
+      j++;
+    } else {
+      return error(c, E.syntax);
+    }
+  }
+  if (clusterMode.enabled && (src.id !== 0 || dst.id !== 0)) {
+    return error(c, 'ERR Copying to another database is not allowed in cluster mode');
+  }
+  const key = argv[1];
+  const newkey = argv[2];
+  if (src === dst && key === newkey) return error(c, E.sameObject);
+  const v = src.get(key);
+  if (v === undefined) return R.int(c, 0);
+  const when = src.getExpire(key);
+  if (dst.getForWrite(newkey) !== undefined && !replace) return R.int(c, 0);
+  const dup = cloneValue(v);
+  if (dup === null) return error(c, 'ERR not supported for this module type');
+  dst.set(newkey, dup); // frees a replaced value
+  if (when !== undefined) dst.setExpire(newkey, when);
+  serverStats.dirty++;
+  R.int(c, 1);
+}
+
+// ---- EXPIRE family ----------------------------------------------------------------------------------
+
+const EXPIRE_NX = 1;
+const EXPIRE_XX = 2;
+const EXPIRE_GT = 4;
+const EXPIRE_LT = 8;
+
+/** Redis' expireGenericCommand. basetimeMs: now for relative forms, 0 for *AT. */
+function expireGeneric(c: Client, argv: string[], name: string, basetimeMs: number, seconds: boolean): void {
+  let flags = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j].toLowerCase();
+    if (opt === 'nx') flags |= EXPIRE_NX;
+    else if (opt === 'xx') flags |= EXPIRE_XX;
+    else if (opt === 'gt') flags |= EXPIRE_GT;
+    else if (opt === 'lt') flags |= EXPIRE_LT;
+    else {
+      const nul = argv[j].indexOf('\0'); // %s of a C string stops at NUL
+      return error(c, `ERR Unsupported option ${nul === -1 ? argv[j] : argv[j].slice(0, nul)}`);
+    }
+  }
+  if (flags & EXPIRE_NX && flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)) {
+    return error(c, 'ERR NX and XX, GT or LT options at the same time are not compatible');
+  }
+  if (flags & EXPIRE_GT && flags & EXPIRE_LT) {
+    return error(c, 'ERR GT and LT options at the same time are not compatible');
+  }
+
+  const parsed = str2ll(argv[2]);
+  if (parsed === null) return error(c, E.notInt);
+  let when: number;
+  if (typeof parsed === 'number' && parsed > -1e12 && parsed < 1e12) {
+    // Exact in doubles: |when * 1000 + now| < 2^53.
+    when = (seconds ? parsed * 1000 : parsed) + basetimeMs;
+  } else {
+    let w = BigInt(parsed);
+    if (seconds) {
+      if (w > LLONG_MAX / 1000n || w < LLONG_MIN / 1000n) return error(c, E.invalidExpire(name));
+      w *= 1000n;
+    }
+    const base = BigInt(basetimeMs);
+    if (w > LLONG_MAX - base) return error(c, E.invalidExpire(name));
+    when = Number(w + base);
+  }
+
+  const db = c.db;
+  const key = argv[1];
+  if (db.getForWrite(key) === undefined) return R.int(c, 0);
+
+  if (flags !== 0) {
+    const cur = db.getExpire(key);
+    if (flags & EXPIRE_NX && cur !== undefined) return R.int(c, 0);
+    if (flags & EXPIRE_XX && cur === undefined) return R.int(c, 0);
+    // No TTL counts as infinite: GT always fails, LT always passes.
+    if (flags & EXPIRE_GT && (cur === undefined || when <= cur)) return R.int(c, 0);
+    if (flags & EXPIRE_LT && cur !== undefined && when >= cur) return R.int(c, 0);
+  }
+
+  if (when <= Date.now()) {
+    // Already expired: delete now, propagated as DEL.
+    db.delete(key);
+    serverStats.dirty++;
+    keyspaceHooks.rewriteArgv(c, ['DEL', key]);
+    return R.int(c, 1);
+  }
+  db.setExpire(key, when);
+  serverStats.dirty++;
+  if (name !== 'pexpireat') {
+    const out = argv.slice();
+    out[0] = 'PEXPIREAT';
+    out[2] = when >= 9223372036854775807 ? '9223372036854775807' : String(when);
+    keyspaceHooks.rewriteArgv(c, out);
+  }
+  R.int(c, 1);
+}
+
+const expire: Handler = (c, argv) => expireGeneric(c, argv, 'expire', Date.now(), true);
+const pexpire: Handler = (c, argv) => expireGeneric(c, argv, 'pexpire', Date.now(), false);
+const expireat: Handler = (c, argv) => expireGeneric(c, argv, 'expireat', 0, true);
+const pexpireat: Handler = (c, argv) => expireGeneric(c, argv, 'pexpireat', 0, false);
+
+/** TTL PTTL EXPIRETIME PEXPIRETIME (Redis' ttlGenericCommand). */
+function ttlGeneric(c: Client, argv: string[], ms: boolean, abs: boolean): void {
+  const db = c.db;
+  const key = argv[1];
+  if (db.get(key) === undefined) return R.int(c, -2);
+  const when = db.getExpire(key);
+  if (when === undefined) return R.int(c, -1);
+  let ttl = abs ? when : when - Date.now();
+  if (ttl < 0) ttl = 0;
+  replyLL(c, ms ? ttl : Math.floor((ttl + 500) / 1000));
+}
+
+function persist(c: Client, argv: string[]): void {
+  const db = c.db;
+  const key = argv[1];
+  if (db.getForWrite(key) === undefined) return R.int(c, 0);
+  if (db.persist(key)) {
+    serverStats.dirty++;
+    R.int(c, 1);
+  } else R.int(c, 0);
+}
+
+// ---- OBJECT -----------------------------------------------------------------------------------------
+
+/** Redis' OBJ_ENCODING_EMBSTR_SIZE_LIMIT. */
+const EMBSTR_LIMIT = 44;
+/** OBJ_SHARED_REFCOUNT (INT_MAX). */
+const SHARED_REFCOUNT = 2147483647;
+
+function policyIsLfu(): boolean {
+  return infoHooks.maxmemoryPolicy.endsWith('-lfu');
+}
+/** Redis shares the integers 0..9999 unless maxmemory is set with an LRU/LFU policy. */
+function sharedIntegersEnabled(): boolean {
+  const p = infoHooks.maxmemoryPolicy;
+  return infoHooks.maxmemory === 0 || !(p.endsWith('-lru') || p.endsWith('-lfu'));
+}
+function isSharedInt(v: Value): boolean {
+  return typeof v === 'number' && v >= 0 && v < 10000 && Number.isInteger(v) && sharedIntegersEnabled();
+}
+
+/** OBJECT ENCODING of a value as SET would have stored it (tryObjectEncoding). */
+export function encodingOf(v: Value): string {
+  if (typeof v === 'number') return 'int';
+  if (typeof v === 'string') {
+    if (v.length <= 20 && str2ll(v) !== null) return 'int';
+    return v.length <= EMBSTR_LIMIT ? 'embstr' : 'raw';
+  }
+  return v.encoding();
+}
+
+function objectEncoding(c: Client, argv: string[]): void {
+  const v = c.db.get(argv[2]);
+  if (v === undefined) return R.nullBulk(c);
+  R.bulk(c, encodingOf(v));
+}
+
+function objectRefcount(c: Client, argv: string[]): void {
+  const v = c.db.get(argv[2]);
+  if (v === undefined) return R.nullBulk(c);
+  R.int(c, isSharedInt(v) ? SHARED_REFCOUNT : 1);
+}
+
+const LFU_NOT_SELECTED =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+const LFU_SELECTED =
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+/** Redis' LFU_INIT_VAL: the counter a new key starts with. */
+const LFU_INIT_VAL = 5;
+
+function objectFreq(c: Client, argv: string[]): void {
+  const v = c.db.get(argv[2]);
+  if (v === undefined) return R.nullBulk(c);
+  if (!policyIsLfu()) return error(c, LFU_NOT_SELECTED);
+  // Access frequency is not tracked (no per-key memory for it): answer what a freshly written key
+  // has, and 0 for the shared integers (their counter is never initialised in Redis).
+  R.int(c, isSharedInt(v) ? 0 : LFU_INIT_VAL);
+}
+
+function objectIdletime(c: Client, argv: string[]): void {
+  const v = c.db.get(argv[2]);
+  if (v === undefined) return R.nullBulk(c);
+  if (policyIsLfu()) return error(c, LFU_SELECTED);
+  // Last-access time is not tracked: it would cost a per-key field, and plain string values are bare
+  // JS strings with nowhere to keep it. Every key reports 0 (as if just accessed).
+  R.int(c, 0);
+}
+
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+];
+
+function objectHelp(c: Client): void {
+  helpReply(c, OBJECT_HELP);
+}
+
+export const commands: Record<string, Handler> = {
+  del: delGeneric,
+  unlink: delGeneric,
+  exists,
+  touch: exists,
+  type,
+  keys,
+  scan,
+  randomkey,
+  rename: (c, argv) => renameGeneric(c, argv, false),
+  renamenx: (c, argv) => renameGeneric(c, argv, true),
+  move,
+  copy,
+  expire,
+  pexpire,
+  expireat,
+  pexpireat,
+  ttl: (c, argv) => ttlGeneric(c, argv, false, false),
+  pttl: (c, argv) => ttlGeneric(c, argv, true, false),
+  expiretime: (c, argv) => ttlGeneric(c, argv, false, true),
+  pexpiretime: (c, argv) => ttlGeneric(c, argv, true, true),
+  persist,
+  'object|encoding': objectEncoding,
+  'object|freq': objectFreq,
+  'object|idletime': objectIdletime,
+  'object|refcount': objectRefcount,
+  'object|help': objectHelp,
+};

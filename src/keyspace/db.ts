@@ -1,0 +1,190 @@
+// A Redis database: key -> value, plus a separate expiry table (like Redis' `expires` dict), so keys
+// without a TTL cost nothing extra.
+//
+// Values: a string value is stored as a latin1 JS string (one char per byte, binary-safe) or, when it
+// is the canonical text of a safe integer, as a JS number (Redis' "int" encoding). Every other type
+// is an object with a `type` field (see types.ts).
+
+export interface RObj {
+  /** Redis TYPE name: 'list' | 'hash' | 'set' | 'zset' | 'stream' | 'rangeindex' ... */
+  readonly type: string;
+  /** OBJECT ENCODING name. */
+  encoding(): string;
+  /** Called when the value leaves the keyspace for good (DEL, overwrite, expiry, FLUSH*). */
+  free?(): void;
+  /** Deep copy for COPY: an independent value the new key owns (its own external resources, if any). */
+  clone?(): RObj;
+}
+export type Value = string | number | RObj;
+
+export function typeName(v: Value): string {
+  return typeof v === 'object' ? v.type : 'string';
+}
+
+/** Keyspace event sink: the WAL, WATCH, keyspace notifications and stats hook in here, not in handlers. */
+export interface KeyspaceListener {
+  /** A key's value or TTL changed (write path). */
+  modified(db: Db, key: string): void;
+  /** A key expired (lazily or by the active cycle). */
+  expired(db: Db, key: string): void;
+}
+const noopListener: KeyspaceListener = { modified() {}, expired() {} };
+export let listener: KeyspaceListener = noopListener;
+export function setKeyspaceListener(l: KeyspaceListener): void {
+  listener = l;
+}
+
+export class Db {
+  readonly id: number;
+  readonly dict = new Map<string, Value>();
+  /** key -> absolute unix time in ms */
+  readonly expires = new Map<string, number>();
+  /** Counters for INFO keyspace / stats. */
+  expiredKeys = 0;
+  /** Cursor for the active expiry cycle (Map iterators survive mutation). */
+  expireCursor: Iterator<[string, number]> | null = null;
+  avgTtlMs = 0;
+
+  constructor(id: number) {
+    this.id = id;
+  }
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  /** Deletes the key if its TTL has passed; returns true if it was expired and removed. */
+  expireIfNeeded(key: string, now = Date.now()): boolean {
+    const when = this.expires.get(key);
+    if (when === undefined || when > now) return false;
+    this.removeExpired(key);
+    return true;
+  }
+
+  removeExpired(key: string): void {
+    const v = this.dict.get(key);
+    this.dict.delete(key);
+    this.expires.delete(key);
+    this.expiredKeys++;
+    stats.expiredKeys++;
+    if (v !== undefined && typeof v === 'object' && v.free) v.free();
+    listener.expired(this, key);
+  }
+
+  /** Lookup for reading: applies lazy expiry, counts hits/misses. */
+  get(key: string): Value | undefined {
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) {
+      stats.misses++;
+      return undefined;
+    }
+    const v = this.dict.get(key);
+    if (v === undefined) stats.misses++;
+    else stats.hits++;
+    return v;
+  }
+
+  /** Lookup for writing: lazy expiry, no hit/miss accounting (Redis' lookupKeyWrite). */
+  getForWrite(key: string): Value | undefined {
+    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    return this.dict.get(key);
+  }
+
+  /** Existence without touching stats. */
+  has(key: string): boolean {
+    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    return this.dict.has(key);
+  }
+
+  /** Sets a value; drops the TTL unless keepTtl. Frees a replaced object value. */
+  set(key: string, v: Value, keepTtl = false): void {
+    const old = this.dict.get(key);
+    this.dict.set(key, v);
+    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    if (old !== undefined && old !== v && typeof old === 'object' && old.free) old.free();
+    listener.modified(this, key);
+  }
+
+  /** Replaces the value in place (same key, TTL kept), e.g. APPEND/INCR results. */
+  update(key: string, v: Value): void {
+    this.dict.set(key, v);
+    listener.modified(this, key);
+  }
+
+  /** Deletes a key; returns true if it existed. Frees object values. */
+  delete(key: string): boolean {
+    const v = this.dict.get(key);
+    if (v === undefined) return false;
+    this.dict.delete(key);
+    if (this.expires.size !== 0) this.expires.delete(key);
+    if (typeof v === 'object' && v.free) v.free();
+    listener.modified(this, key);
+    return true;
+  }
+
+  /** Removes a key without freeing its value (RENAME/MOVE hand the value to another key). */
+  detach(key: string): Value | undefined {
+    const v = this.dict.get(key);
+    if (v === undefined) return undefined;
+    this.dict.delete(key);
+    if (this.expires.size !== 0) this.expires.delete(key);
+    listener.modified(this, key);
+    return v;
+  }
+
+  setExpire(key: string, whenMs: number): void {
+    this.expires.set(key, whenMs);
+    listener.modified(this, key);
+  }
+  getExpire(key: string): number | undefined {
+    return this.expires.get(key);
+  }
+  persist(key: string): boolean {
+    const had = this.expires.delete(key);
+    if (had) listener.modified(this, key);
+    return had;
+  }
+
+  /** Empties the database, freeing object values. Returns the number of keys removed. */
+  flush(): number {
+    const n = this.dict.size;
+    for (const v of this.dict.values()) if (typeof v === 'object' && v.free) v.free();
+    this.dict.clear();
+    this.expires.clear();
+    this.expireCursor = null;
+    return n;
+  }
+
+  /** Random existing (non-expired) key, or undefined. O(n) worst case; Map has no random access. */
+  randomKey(): string | undefined {
+    for (let tries = 0; tries < 100 && this.dict.size > 0; tries++) {
+      const idx = Math.floor(Math.random() * this.dict.size);
+      // Walking to a random index is O(n); bounded by the key count, acceptable for RANDOMKEY.
+      let i = 0;
+      for (const k of this.dict.keys()) {
+        if (i++ === idx) {
+          if (this.expires.size !== 0 && this.expireIfNeeded(k)) break;
+          return k;
+        }
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Global keyspace stats (INFO stats). */
+export const stats = {
+  hits: 0,
+  misses: 0,
+  expiredKeys: 0,
+  expiredStalePerc: 0,
+  evictedKeys: 0,
+};
+
+/** The process' databases (SELECT index -> Db). Sized once at startup from `databases`. */
+export const keyspace = {
+  dbs: [] as Db[],
+  init(n: number): void {
+    this.dbs = [];
+    for (let i = 0; i < n; i++) this.dbs.push(new Db(i));
+  },
+};

@@ -1,0 +1,149 @@
+// strata-server entry point: config file + `--directive value` overrides, like redis-server.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Command } from 'commander';
+import { initLog, log } from './server/log';
+import { keyspace } from './keyspace/db';
+import { loadCommandTable, loadHandlerModules } from './server/commandTable';
+import { Server } from './server/server';
+import { serverInfo } from './server/identity';
+import { limits, clients } from './server/state';
+import { liveConfig } from './server/live';
+import { infoHooks, markStartupMemory, sampleInstantaneous } from './server/info';
+import { loadServerConfig, config, onConfigChange, type ServerConfig } from './config';
+import { setRequirePass } from './server/acl';
+
+function parseCli(argv: string[]): { file: string | null; rest: string[] } | null {
+  const program = new Command();
+  program
+    .name('strata-server')
+    .usage('[/path/to/strata.conf] [options] [-]')
+    .description(
+      'A Redis-protocol server with range indexes, cluster slot migration and crash-safe persistence.\n' +
+        'Any redis.conf directive can be given as --<directive> <value...>, e.g.\n' +
+        '  strata-server --port 7000 --bind 127.0.0.1 --dir ./data --requirepass secret',
+    )
+    .version(serverInfo.strataVersion, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[args...]')
+    .action(() => {});
+  // commander only validates --help/--version here; the directives are parsed by the config module
+  // with redis-server's own rules (values may start with '-', `--save ""` etc.).
+  if (argv.some((a) => a === '-h' || a === '--help' || a === '-v' || a === '--version' || a === '-V')) {
+    program.parse(argv, { from: 'user' });
+    return null;
+  }
+  let file: string | null = null;
+  let rest = argv;
+  if (argv.length > 0 && !argv[0].startsWith('--')) {
+    file = argv[0];
+    rest = argv.slice(1);
+  }
+  return { file, rest };
+}
+
+function applyLive(cfg: ServerConfig): void {
+  limits.protoMaxBulkLen = cfg.num('proto-max-bulk-len');
+  limits.queryBufferLimit = cfg.num('client-query-buffer-limit');
+  limits.maxclients = cfg.num('maxclients');
+  limits.outputHard = cfg.outputHardLimitNormal();
+  liveConfig.slowlogSlowerThan = cfg.num('slowlog-log-slower-than');
+  liveConfig.slowlogMaxLen = cfg.num('slowlog-max-len');
+  liveConfig.latencyThresholdMs = cfg.num('latency-monitor-threshold');
+  liveConfig.enableDebugCommand = cfg.str('enable-debug-command') as 'no' | 'yes' | 'local';
+  infoHooks.hz = cfg.num('hz');
+  infoHooks.maxmemory = cfg.num('maxmemory');
+  infoHooks.maxmemoryPolicy = cfg.str('maxmemory-policy');
+  infoHooks.clusterEnabled = cfg.bool('cluster-enabled');
+  infoHooks.aofEnabled = cfg.bool('appendonly');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const cli = parseCli(argv);
+  if (cli === null) return;
+  const res = loadServerConfig(cli.file, cli.rest);
+  if (res.error) {
+    process.stderr.write(res.error + '\n');
+    process.exit(1);
+  }
+  const cfg = config;
+  initLog({ level: cfg.str('loglevel'), file: cfg.str('logfile') });
+  serverInfo.configFile = cli.file ? path.resolve(cli.file) : '';
+  serverInfo.executable = path.resolve(process.argv[1] ?? 'strata-server');
+
+  const dir = cfg.str('dir');
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    process.chdir(dir);
+  } catch (e) {
+    log.fatal({ dir, err: String(e) }, "Can't chdir to the data directory");
+    process.exit(1);
+  }
+
+  keyspace.init(cfg.num('databases'));
+  loadCommandTable();
+  loadHandlerModules();
+  setRequirePass(cfg.str('requirepass'));
+  applyLive(cfg);
+  onConfigChange(() => applyLive(cfg));
+  onConfigChange((name) => {
+    if (name === 'requirepass') setRequirePass(cfg.str('requirepass'));
+  });
+
+  const bind = cfg.str('bind').split(/\s+/).filter(Boolean);
+  const server = new Server({
+    port: cfg.num('port'),
+    bind: bind.length ? bind : ['127.0.0.1'],
+    protectedMode: cfg.bool('protected-mode'),
+    hz: cfg.num('hz'),
+    tcpBacklog: cfg.num('tcp-backlog'),
+  });
+  onConfigChange((name) => {
+    if (name === 'hz') {
+      server.opts.hz = cfg.num('hz');
+      server.startCron();
+    }
+    if (name === 'protected-mode') server.opts.protectedMode = cfg.bool('protected-mode');
+  });
+
+  let stopping = false;
+  const stop = (reason: string, code = 0): boolean => {
+    if (stopping) return true;
+    stopping = true;
+    log.warn({ reason }, 'User requested shutdown...');
+    server
+      .close()
+      .catch(() => undefined)
+      .finally(() => {
+        log.warn('Strata is now ready to exit, bye bye...');
+        process.exit(code);
+      });
+    return true;
+  };
+  serverInfo.shutdown = () => stop('SHUTDOWN');
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  try {
+    await server.listen();
+  } catch (e) {
+    log.fatal({ err: String(e), port: cfg.num('port') }, `Failed listening on port ${cfg.num('port')} (tcp), aborting.`);
+    process.exit(1);
+  }
+  serverInfo.tcpPort = server.port;
+  markStartupMemory();
+  setInterval(sampleInstantaneous, 100).unref();
+  // Idle-client timeout (Redis' `timeout`), checked once a second.
+  setInterval(() => {
+    const t = cfg.num('timeout');
+    if (t <= 0) return;
+    const now = Date.now();
+    for (const c of clients.values()) if (!c.monitor && now - c.lastInteraction > t * 1000) c.kill();
+  }, 1000).unref();
+  log.info(
+    { version: serverInfo.strataVersion, port: server.port, bind, dir: process.cwd() },
+    'Ready to accept connections tcp',
+  );
+}

@@ -1,0 +1,45 @@
+// Process-wide server state: live limits (mirrored from config for the hot path), counters for INFO,
+// and the registry of connected clients.
+import type { Client } from './context';
+
+export const limits = {
+  protoMaxBulkLen: 512 * 1024 * 1024,
+  queryBufferLimit: 1024 * 1024 * 1024,
+  /** client-output-buffer-limit normal hard limit in bytes; 0 = none (Redis' default for normal clients). */
+  outputHard: 0,
+  maxclients: 10000,
+};
+
+export const serverStats = {
+  startTime: Date.now(),
+  totalConnections: 0,
+  rejectedConnections: 0,
+  totalCommands: 0,
+  netInput: 0,
+  netOutput: 0,
+  protocolErrors: 0,
+  queryBufferLimitDisconnections: 0,
+  clientOutputLimitDisconnections: 0,
+  /** Number of keyspace changes since the last save (Redis' server.dirty). */
+  dirty: 0,
+  lastSave: Math.floor(Date.now() / 1000),
+};
+
+export const clients = new Map<number, Client>();
+
+/** Per-command call statistics (INFO commandstats). */
+export interface CmdStat {
+  calls: number;
+  usec: number;
+  rejected: number;
+  failed: number;
+}
+export const cmdStats = new Map<string, CmdStat>();
+export function cmdStat(name: string): CmdStat {
+  let s = cmdStats.get(name);
+  if (s === undefined) {
+    s = { calls: 0, usec: 0, rejected: 0, failed: 0 };
+    cmdStats.set(name, s);
+  }
+  return s;
+}
