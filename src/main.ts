@@ -11,7 +11,8 @@ import { limits, clients } from './server/state';
 import { liveConfig } from './server/live';
 import { infoHooks, markStartupMemory, sampleInstantaneous } from './server/info';
 import { loadServerConfig, config, onConfigChange, type ServerConfig } from './config';
-import { setRequirePass } from './server/acl';
+import { setRequirePass, setUserDeletedHook, defaultUser, setAclLogMaxLen, setPubsubDefault, setAclFile, loadAclFile, loadUserDirective } from './server/acl';
+import type { Client } from './server/context';
 
 function parseCli(argv: string[]): { file: string | null; rest: string[] } | null {
   const program = new Command();
@@ -86,10 +87,41 @@ export async function main(argv: string[]): Promise<void> {
   loadCommandTable();
   loadHandlerModules();
   setRequirePass(cfg.str('requirepass'));
+  // ACL: `user` lines from the config, then the aclfile (Redis refuses both at once).
+  for (const u of res.users ?? []) {
+    const err = loadUserDirective(u);
+    if (err) {
+      log.fatal({ err }, 'Error in user declaration');
+      process.exit(1);
+    }
+  }
+  if (cfg.str('aclfile')) {
+    setAclFile(cfg.str('aclfile'));
+    const err = loadAclFile();
+    if (err) {
+      log.fatal({ err }, 'Aborting Strata startup because of ACL errors');
+      process.exit(1);
+    }
+  }
+  setAclLogMaxLen(cfg.num('acllog-max-len'));
+  setPubsubDefault(cfg.str('acl-pubsub-default') === 'allchannels');
+  // A deleted user's connections fall back to the default user, unauthenticated, and are closed.
+  setUserDeletedHook((_name, user) => {
+    for (const c of clients.values()) {
+      if (c.user !== user) continue;
+      const cl = c as Client;
+      cl.user = defaultUser();
+      cl.authenticated = false;
+      if (cl.cmd !== null) cl.closeAfterReply();
+      else cl.kill();
+    }
+  });
   applyLive(cfg);
   onConfigChange(() => applyLive(cfg));
   onConfigChange((name) => {
     if (name === 'requirepass') setRequirePass(cfg.str('requirepass'));
+    if (name === 'acllog-max-len') setAclLogMaxLen(cfg.num('acllog-max-len'));
+    if (name === 'acl-pubsub-default') setPubsubDefault(cfg.str('acl-pubsub-default') === 'allchannels');
   });
 
   const bind = cfg.str('bind').split(/\s+/).filter(Boolean);

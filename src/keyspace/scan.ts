@@ -16,22 +16,27 @@
 //    (re)started lies, in insertion order, before every element inserted later; so once the iterator
 //    has yielded as many entries as the source held when the scan (re)started, it has passed all of
 //    them (if fewer were old ones, some yield was a new entry, which comes after all old ones). The
-//    scan ends there: total work is bounded by the size at start plus nothing.
+//    scan ends there: a full scan visits at most as many entries as the source held at its start.
 //
 // 3. Self-describing cursors, for cursors not in the registry (evicted, idle-expired, another
-//    process). A cursor is `anchor * 2^32 + pos` (always < 2^53, so clients that turn cursors into JS
-//    numbers keep them exact): `pos` is an upper bound of the Map index of the next entry (entries
-//    only move towards the front, when earlier ones are deleted), `anchor` a 21-bit hash of the last
-//    entry yielded. Recovery walks indexes [0, pos) and resumes right after the FIRST entry whose
-//    hash equals the anchor: the real anchor is in that range, so a false match can only make us
-//    resume earlier (duplicates), never later (misses). If the anchor is gone (deleted meanwhile),
-//    the scan restarts from the beginning: duplicates again, never misses. Recovery costs O(pos) once,
-//    after which the scan is live again.
+//    process). A cursor packs three numbers, always < 2^53 so that clients which turn cursors into JS
+//    numbers keep them exact: `anchor`, a 27-bit hash of the last entry yielded; `pos`, an upper bound
+//    of the Map index of the next entry; `end`, an upper bound of the index of every entry present
+//    at the scan's start and not yet passed (the size at start; it stays a bound because indexes
+//    only ever decrease: deletions move entries towards the front, insertions append). pos and end
+//    are stored as 13-bit floats rounded UP, so they stay bounds (end is rounded once per scan: the
+//    rounding is idempotent).
+//    Recovery walks indexes [0, pos) and resumes right after the FIRST entry whose hash equals the
+//    anchor: the real anchor is in that range, so a false match only makes us resume earlier
+//    (duplicates, never misses); the scan then runs until the next index reaches `end`, so it stays
+//    bounded. If the anchor is gone (deleted meanwhile) the scan restarts from the beginning:
+//    duplicates again, never misses. Recovery costs O(pos) once; the scan is live again afterwards.
 //
-// Known gaps (acceptable, documented): after a process restart the keyspace is reloaded in snapshot
-// order, which need not be the old order, so an old cursor resumes at its anchor but keys that moved
-// before it are missed; a recovered scan whose anchor key was deleted and re-inserted (moved to the
-// end) within [0, pos) may skip entries.
+// Known gaps (documented): after a process restart the keyspace is reloaded in snapshot order, which
+// need not be the old order, so an old cursor resumes at its anchor and keys that moved before it are
+// missed; a recovered scan whose anchor key was deleted and re-inserted (moved to the end) while the
+// Map shrank below pos may skip entries; a scan whose parked iterator is evicted over and over while
+// its anchor keys keep being deleted restarts each time.
 
 /** Anything with an insertion-ordered, mutation-safe key iterator: Map<string, V> or Set<string>. */
 export interface ScanSource {
@@ -41,10 +46,10 @@ export interface ScanSource {
 
 interface ScanState {
   it: Iterator<string>;
-  /** Entries still to yield before every entry present at (re)start has been passed. */
-  remaining: number;
   /** Upper bound of the Map index of the next entry. */
   pos: number;
+  /** Upper bound (exclusive) of the index of every entry present at (re)start not yet passed. */
+  end: number;
   /** Last key yielded (the anchor). */
   last: string;
 }
@@ -63,39 +68,65 @@ export const scanLimits = {
   maxIdleMs: 10 * 60 * 1000,
 };
 
-const POS_BITS = 32;
-const POS_MOD = 2 ** POS_BITS; // 4294967296
-const ANCHOR_BITS = 21;
-const ANCHOR_MASK = (1 << ANCHOR_BITS) - 1;
+const ANCHOR_BITS = 27;
+const ANCHOR_MOD = 2 ** ANCHOR_BITS;
+const FIELD_BITS = 13; // 5-bit exponent + 8-bit mantissa
+const FIELD_MOD = 2 ** FIELD_BITS;
 
 /** owner object (a Db, or a hash/set/zset value) -> its live scans by cursor */
 const registries = new WeakMap<object, Map<number, LiveEntry>>();
 /** All live entries, least recently used first. */
 const lru = new Set<LiveEntry>();
 
-/** 21-bit FNV-1a of a latin1 string. */
+/** 27-bit hash (FNV-1a, folded) of a latin1 string. */
 export function anchorHash(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return (h ^ (h >>> ANCHOR_BITS)) & ANCHOR_MASK;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return (h >>> 0) % ANCHOR_MOD;
 }
 
-export function encodeCursor(pos: number, anchor: number): number {
-  if (pos >= POS_MOD) pos = POS_MOD - 1;
-  return anchor * POS_MOD + pos;
-}
-
-/** Splits any cursor (up to 2^64-1) into (pos, anchor). */
-export function decodeCursor(cursor: number | bigint): { pos: number; anchor: number } {
-  if (typeof cursor === 'number' && Number.isSafeInteger(cursor) && cursor >= 0) {
-    const pos = cursor % POS_MOD;
-    return { pos, anchor: Math.floor(cursor / POS_MOD) & ANCHOR_MASK };
+/** Non-negative integer -> 13-bit code of a value >= v (8-bit mantissa, 5-bit exponent). */
+function upCode(v: number): number {
+  let e = 0;
+  let m = Math.ceil(v);
+  while (m > 255) {
+    e++;
+    m = Math.ceil(v / 2 ** e);
   }
-  const b = BigInt(cursor);
-  return { pos: Number(b & BigInt(POS_MOD - 1)), anchor: Number((b >> BigInt(POS_BITS)) & BigInt(ANCHOR_MASK)) };
+  if (e > 31) return FIELD_MOD - 1;
+  return (e << 8) | m;
+}
+function fromCode(code: number): number {
+  return (code & 255) * 2 ** (code >>> 8);
+}
+
+/** Packs (anchor, pos, end); pos and end are rounded up. */
+export function encodeCursor(anchor: number, pos: number, end: number): number {
+  return (anchor % ANCHOR_MOD) * FIELD_MOD * FIELD_MOD + upCode(pos) * FIELD_MOD + upCode(end);
+}
+/** The value `v` is stored as in a cursor (>= v). */
+export function roundUp(v: number): number {
+  return fromCode(upCode(v));
+}
+
+/** Splits any cursor (up to 2^64-1) into (anchor, pos, end). */
+export function decodeCursor(cursor: number | bigint): { anchor: number; pos: number; end: number } {
+  let lo: number; // low 26 bits
+  let hi: number; // anchor
+  if (typeof cursor === 'number') {
+    lo = cursor % (FIELD_MOD * FIELD_MOD);
+    hi = Math.floor(cursor / (FIELD_MOD * FIELD_MOD)) % ANCHOR_MOD;
+  } else {
+    lo = Number(cursor & BigInt(FIELD_MOD * FIELD_MOD - 1));
+    hi = Number((cursor >> BigInt(2 * FIELD_BITS)) & BigInt(ANCHOR_MOD - 1));
+  }
+  return { anchor: hi, pos: fromCode(Math.floor(lo / FIELD_MOD)), end: fromCode(lo % FIELD_MOD) };
 }
 
 /**
@@ -129,19 +160,19 @@ export function parseCursor(s: string): number | bigint | null {
 }
 
 function freshState(src: ScanSource): ScanState {
-  return { it: src.keys(), remaining: src.size, pos: 0, last: '' };
+  return { it: src.keys(), pos: 0, end: src.size, last: '' };
 }
 
 /** Fallback for a cursor with no live iterator: see the header comment, point 3. */
 function recoverState(src: ScanSource, cursor: number | bigint): ScanState {
-  const { pos, anchor } = decodeCursor(cursor);
+  const { anchor, pos, end } = decodeCursor(cursor);
   const limit = Math.min(pos, src.size);
   if (limit > 0) {
     const it = src.keys();
     for (let i = 1; i <= limit; i++) {
       const r = it.next();
       if (r.done) break;
-      if (anchorHash(r.value) === anchor) return { it, remaining: src.size - i, pos: i, last: r.value };
+      if (anchorHash(r.value) === anchor) return { it, pos: i, end, last: r.value };
     }
   }
   return freshState(src);
@@ -169,7 +200,7 @@ function park(owner: object, cursor: number, state: ScanState): void {
   if (prev !== undefined) {
     // Two scans at the same position with the same last key: equivalent iterators. Keep one, with the
     // larger bound so that neither scan can stop early.
-    if (prev.state.remaining > state.remaining) state.remaining = prev.state.remaining;
+    if (prev.state.end > state.end) state.end = prev.state.end;
     lru.delete(prev);
   }
   const e: LiveEntry = { cursor, state, owner: reg, touched: now };
@@ -215,22 +246,23 @@ export function scanStep(
   else st = takeLive(owner, cursor) ?? recoverState(src, cursor);
   const it = st.it;
   let n = 0;
-  while (n < count && st.remaining > 0) {
+  let done = false;
+  while (n < count && st.pos < st.end) {
     const r = it.next();
     if (r.done) {
-      st.remaining = 0;
+      done = true;
       break;
     }
-    st.remaining--;
     st.pos++;
     st.last = r.value;
     n++;
     visit(r.value);
   }
-  if (st.remaining <= 0) return 0;
+  if (done || st.pos >= st.end) return 0;
   // If the source emptied meanwhile the iterator may have nothing left: peek cheaply by size.
   if (src.size === 0) return 0;
-  const next = encodeCursor(st.pos, anchorHash(st.last));
+  st.end = roundUp(st.end); // what a recovered cursor would use: live and recovered scans agree
+  const next = encodeCursor(anchorHash(st.last), st.pos, st.end);
   park(owner, next, st);
   return next;
 }

@@ -14,6 +14,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Handler } from './context';
+import type { CmdStat } from './state';
 import { E, unknownCommand } from '../protocol/errors';
 
 // ---- JSON format -------------------------------------------------------------------------------
@@ -124,6 +125,8 @@ export interface CommandSpec extends CommandJson {
   /** For a subcommand, its own name ('get' of 'config|get'); for a command, fullName. */
   subName: string;
   handler: Handler | null;
+  /** INFO commandstats counters, created on first call (kept here so the dispatcher needs no map lookup). */
+  stat?: CmdStat;
   /** Containers only: every loaded subcommand by lower-case name (registered or not), sorted by name. */
   subcommands: Map<string, CommandSpec> | null;
   parent: CommandSpec | null;

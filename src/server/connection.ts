@@ -236,7 +236,7 @@ export class Connection implements Client {
           continue;
         }
         // *<count>\r\n
-        const cr = buf.indexOf(13, pos);
+        const cr = findCR(buf, pos, len);
         if (cr === -1 || cr + 1 >= len) {
           if (len - pos > PROTO_INLINE_MAX_SIZE) return this.protocolError('too big mbulk count string');
           break;
@@ -253,7 +253,7 @@ export class Connection implements Client {
       // Read args
       while (this.multibulk > 0) {
         if (this.bulklen === -1) {
-          const cr = buf.indexOf(13, pos);
+          const cr = findCR(buf, pos, len);
           if (cr === -1 || cr + 1 >= len) {
             if (len - pos > PROTO_INLINE_MAX_SIZE) return this.protocolError('too big bulk count string');
             this.keep(buf, pos);
@@ -308,6 +308,16 @@ export class Connection implements Client {
       if (!this.closed) lendScratch(this);
     }
   }
+}
+
+/**
+ * Index of the next '\r' in buf[pos, len), or -1. RESP headers are a few bytes long, so a JS loop beats
+ * Buffer.indexOf's call into C++; long runs (a client sending junk) fall back to indexOf.
+ */
+function findCR(buf: Buffer, pos: number, len: number): number {
+  const stop = pos + 24 < len ? pos + 24 : len;
+  for (let i = pos; i < stop; i++) if (buf[i] === 13) return i;
+  return stop === len ? -1 : buf.indexOf(13, stop);
 }
 
 /** Parses a decimal length like Redis' string2ll over buf[start, end); null if invalid. */

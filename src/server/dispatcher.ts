@@ -60,7 +60,7 @@ export function dispatch(c: Connection, argv: string[]): void {
   const t0 = performance.now();
   spec.handler!(c, argv);
   const us = (performance.now() - t0) * 1000;
-  const st = cmdStat(spec.fullName);
+  const st = spec.stat ?? (spec.stat = cmdStat(spec.fullName));
   st.calls++;
   st.usec += us;
   if (errors.totalErrorReplies !== errorsBefore) st.failed++;

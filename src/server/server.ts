@@ -3,7 +3,7 @@ import * as net from 'net';
 import { Connection } from './connection';
 import { dispatch } from './dispatcher';
 import { keyspace } from '../keyspace/db';
-import { limits, serverStats, clients } from './state';
+import { limits, serverStats, clients, debugFlags } from './state';
 import { defaultUser, authRequiredFor } from './acl';
 import { activeExpireCycle } from '../keyspace/expire';
 import { log } from './log';
@@ -99,7 +99,9 @@ export class Server {
     const hz = Math.max(1, Math.min(500, this.opts.hz));
     const period = 1000 / hz;
     // Active expiry gets a bounded slice of each tick (Redis: 25% of the period at effort 1).
-    this.cron = setInterval(() => activeExpireCycle(keyspace.dbs, period * 0.25), period);
+    this.cron = setInterval(() => {
+      if (debugFlags.activeExpire) activeExpireCycle(keyspace.dbs, period * 0.25);
+    }, period);
     this.cron.unref();
   }
 

@@ -43,3 +43,6 @@ export function cmdStat(name: string): CmdStat {
   }
   return s;
 }
+
+/** DEBUG SET-ACTIVE-EXPIRE and friends. */
+export const debugFlags = { activeExpire: true };

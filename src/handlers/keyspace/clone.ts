@@ -23,63 +23,126 @@ export function cloneValue(v: Value): Value | null {
 
 type AnyObj = Record<string | symbol, unknown>;
 
-/** Structural deep copy preserving prototypes, identity sharing and cycles. */
+const enum Kind {
+  Plain, // ordinary object (class instance or literal): copy own properties
+  Array,
+  Map,
+  Set,
+  Leaf, // copied whole (buffers, typed arrays, dates)
+  Shared, // not copied (regexps, weak collections, promises)
+}
+
+/** Per-prototype facts, computed once: the kind, and whether instances have exotic own properties. */
+interface ProtoInfo {
+  kind: Kind;
+  /** Some instance had symbol keys, accessors, or non-enumerable/non-writable fields: copy descriptors. */
+  exotic: boolean;
+}
+function kindOf(o: object): Kind {
+  if (Array.isArray(o)) return Kind.Array;
+  if (o instanceof Map) return Kind.Map;
+  if (o instanceof Set) return Kind.Set;
+  if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date) return Kind.Leaf;
+  if (o instanceof RegExp || o instanceof WeakMap || o instanceof WeakSet || o instanceof Promise) return Kind.Shared;
+  return Kind.Plain;
+}
+function copyLeaf(o: object): object {
+  if (Buffer.isBuffer(o)) return Buffer.from(o);
+  if (o instanceof DataView) return new DataView(o.buffer.slice(o.byteOffset, o.byteOffset + o.byteLength));
+  if (ArrayBuffer.isView(o)) return (o as unknown as { slice(): object }).slice(); // typed arrays keep their type
+  if (o instanceof ArrayBuffer) return o.slice(0);
+  return new Date((o as Date).getTime());
+}
+function isExotic(o: object): boolean {
+  if (Object.getOwnPropertySymbols(o).length !== 0) return true;
+  const props = Object.getOwnPropertyDescriptors(o) as Record<string, PropertyDescriptor>;
+  for (const k in props) {
+    const d = props[k];
+    if (!('value' in d) || !d.writable || !d.enumerable || !d.configurable) return true;
+  }
+  return false;
+}
+
+/** Structural deep copy preserving prototypes, identity sharing and cycles. Iterative. */
 export function deepCopy<T>(root: T): T {
   const memo = new Map<object, object>();
-  const work: [object, object][] = [];
+  const protos = new Map<object | null, ProtoInfo>();
+  const work: object[] = []; // pairs: source, copy
+
+  const info = (o: object): ProtoInfo => {
+    const proto = Object.getPrototypeOf(o) as object | null;
+    let pi = protos.get(proto);
+    if (pi === undefined) {
+      pi = { kind: kindOf(o), exotic: false };
+      protos.set(proto, pi);
+    }
+    return pi;
+  };
 
   const shell = (x: unknown): unknown => {
-    if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
-    if (typeof x === 'function') return x; // functions (closures, classes) are shared
+    if (x === null || typeof x !== 'object') return x; // primitives; functions are shared
     const o = x as object;
     const seen = memo.get(o);
     if (seen !== undefined) return seen;
+    const pi = info(o);
     let d: object;
-    let fill = true;
-    if (Buffer.isBuffer(o)) {
-      d = Buffer.from(o as Buffer);
-      fill = false;
-    } else if (ArrayBuffer.isView(o)) {
-      if (o instanceof DataView) d = new DataView(o.buffer.slice(o.byteOffset, o.byteOffset + o.byteLength));
-      else {
-        const ta = o as unknown as { slice(): object };
-        d = ta.slice(); // typed arrays: slice() copies and keeps the element type
-      }
-      fill = false;
-    } else if (o instanceof ArrayBuffer) {
-      d = o.slice(0);
-      fill = false;
-    } else if (o instanceof Date) {
-      d = new Date(o.getTime());
-      fill = false;
-    } else if (o instanceof RegExp || o instanceof WeakMap || o instanceof WeakSet || o instanceof Promise) {
-      return o; // immutable enough, or not copyable: shared
-    } else if (Array.isArray(o)) {
-      d = new Array(o.length);
-    } else if (o instanceof Map) {
-      d = new Map();
-    } else if (o instanceof Set) {
-      d = new Set();
-    } else {
-      d = Object.create(Object.getPrototypeOf(o)) as object;
+    switch (pi.kind) {
+      case Kind.Shared:
+        return o;
+      case Kind.Leaf:
+        d = copyLeaf(o);
+        memo.set(o, d);
+        return d;
+      case Kind.Array:
+        d = new Array((o as unknown[]).length);
+        break;
+      case Kind.Map:
+        d = new Map();
+        break;
+      case Kind.Set:
+        d = new Set();
+        break;
+      default:
+        d = Object.create(Object.getPrototypeOf(o)) as object;
     }
-    const proto = Object.getPrototypeOf(o);
-    if (fill && Object.getPrototypeOf(d) !== proto) Object.setPrototypeOf(d, proto);
+    if (pi.kind !== Kind.Plain) {
+      const proto = Object.getPrototypeOf(o);
+      if (Object.getPrototypeOf(d) !== proto) Object.setPrototypeOf(d, proto); // subclasses
+    }
     memo.set(o, d);
-    if (fill) work.push([o, d]);
+    work.push(o, d);
     return d;
+  };
+
+  const copyProps = (s: object, d: object, skipIndexes: boolean): void => {
+    const pi = info(s);
+    if (!pi.exotic && isExoticCheck(pi, s)) pi.exotic = true;
+    if (!pi.exotic) {
+      const keys = Object.keys(s);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        if (skipIndexes && isIndex(k)) continue;
+        (d as AnyObj)[k] = shell((s as AnyObj)[k]);
+      }
+      return;
+    }
+    const props = Object.getOwnPropertyDescriptors(s) as unknown as Record<string | symbol, PropertyDescriptor>;
+    for (const k of Reflect.ownKeys(props)) {
+      if (skipIndexes && typeof k === 'string' && (isIndex(k) || k === 'length')) continue;
+      const desc = props[k];
+      if ('value' in desc) desc.value = shell(desc.value);
+      Object.defineProperty(d, k, desc);
+    }
   };
 
   const out = shell(root) as T;
   while (work.length > 0) {
-    const [s, d] = work.pop()!;
+    const d = work.pop()!;
+    const s = work.pop()!;
     if (Array.isArray(s)) {
       const da = d as unknown[];
       for (let i = 0; i < s.length; i++) if (i in s) da[i] = shell(s[i]);
-      // Non-index own properties of arrays are rare; copy them too.
-      for (const k of Object.keys(s)) {
-        if (!isIndex(k)) (d as AnyObj)[k] = shell((s as unknown as AnyObj)[k]);
-      }
+      copyProps(s, d, true);
       continue;
     }
     if (s instanceof Map) {
@@ -89,14 +152,23 @@ export function deepCopy<T>(root: T): T {
       const ds = d as Set<unknown>;
       for (const v of s) ds.add(shell(v));
     }
-    for (const k of Reflect.ownKeys(s)) {
-      const desc = Object.getOwnPropertyDescriptor(s, k)!;
-      if ('value' in desc) desc.value = shell(desc.value);
-      Object.defineProperty(d, k, desc);
-    }
+    copyProps(s, d, false);
     if (Object.isFrozen(s)) Object.freeze(d);
   }
   return out;
+}
+
+/**
+ * The exotic check is costly, so it runs on the first few instances of each prototype only; one exotic
+ * instance switches the whole prototype to the descriptor-copying path.
+ */
+const CHECKS_PER_PROTO = 8;
+const checks = new WeakMap<ProtoInfo, number>();
+function isExoticCheck(pi: ProtoInfo, s: object): boolean {
+  const n = checks.get(pi) ?? 0;
+  if (n >= CHECKS_PER_PROTO) return false;
+  checks.set(pi, n + 1);
+  return isExotic(s);
 }
 
 function isIndex(k: string): boolean {

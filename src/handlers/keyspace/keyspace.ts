@@ -113,6 +113,14 @@ function keys(c: Client, argv: string[]): void {
   const checkExp = exp.size !== 0;
   const now = Date.now();
   const out: string[] = [];
+  if (!all && isLiteralPattern(pat)) {
+    // No metacharacters: at most one key can match, look it up instead of walking the keyspace.
+    if (db.dict.has(pat)) {
+      const w = checkExp ? exp.get(pat) : undefined;
+      if (w === undefined || w > now) out.push(pat);
+    }
+    return R.bulkArray(c, out);
+  }
   for (const k of db.dict.keys()) {
     if (!all && !stringmatch(pat, k)) continue;
     if (checkExp) {
@@ -122,6 +130,15 @@ function keys(c: Client, argv: string[]): void {
     out.push(k);
   }
   R.bulkArray(c, out);
+}
+
+/** True when stringmatch(p, s) is just p === s: no '*', '?', '[' or '\\'. */
+function isLiteralPattern(p: string): boolean {
+  for (let i = 0; i < p.length; i++) {
+    const ch = p.charCodeAt(i);
+    if (ch === 42 || ch === 63 || ch === 91 || ch === 92) return false;
+  }
+  return true;
 }
 
 function scan(c: Client, argv: string[]): void {
@@ -353,7 +370,9 @@ function ttlGeneric(c: Client, argv: string[], ms: boolean, abs: boolean): void 
   if (when === undefined) return R.int(c, -1);
   let ttl = abs ? when : when - Date.now();
   if (ttl < 0) ttl = 0;
-  replyLL(c, ms ? ttl : Math.floor((ttl + 500) / 1000));
+  if (ms) replyLL(c, ttl);
+  else if (ttl <= Number.MAX_SAFE_INTEGER) R.int(c, Math.floor((ttl + 500) / 1000));
+  else R.int(c, (BigInt(ttl) + 500n) / 1000n); // exact rounding beyond 2^53 (times near LLONG_MAX)
 }
 
 function persist(c: Client, argv: string[]): void {

@@ -4,10 +4,11 @@ import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { keyspace } from '../../keyspace/db';
 import { buildInfo } from '../../server/info';
-import { serverStats } from '../../server/state';
+import { serverStats, debugFlags } from '../../server/state';
 import { slowlog, slowlogReset, latencyEvents, addMonitor } from '../../server/observe';
 import { serverInfo } from '../../server/identity';
 import { parseInt64, helpReply } from '../connection/connection';
+import { crc64LE } from '../../util/crc64';
 
 function info(c: Client, argv: string[]): void {
   R.verbatim(c, buildInfo(argv.slice(1)));
@@ -223,10 +224,42 @@ function debug(c: Client, argv: string[]): void {
   }
   error(c, `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try DEBUG HELP.`);
 }
-export const debugFlags = { activeExpire: true };
 
+// Functions: Strata has no scripting engine, so its function library is always empty. DUMP answers the
+// real payload of an empty library (RDB version 10 + CRC64), LIST an empty array, and RESTORE accepts
+// exactly such payloads — what redis-cli --cluster add-node exchanges between nodes.
+const RDB_VERSION = 10;
+function emptyLibraryPayload(): Buffer {
+  const body = Buffer.from([RDB_VERSION, 0]);
+  return Buffer.concat([body, crc64LE(body)]);
+}
 function functionDump(c: Client): void {
-  error(c, 'ERR Strata does not support functions');
+  R.bulkBuf(c, emptyLibraryPayload());
+}
+function functionList(c: Client, argv: string[]): void {
+  for (let i = 1; i < argv.length; i++) {
+    const o = argv[i].toLowerCase();
+    if (o === 'withcode') continue;
+    if (o === 'libraryname') {
+      if (i + 1 >= argv.length) return error(c, 'ERR library name argument was not given');
+      i++;
+      continue;
+    }
+    return error(c, `ERR Unknown argument ${argv[i]}`);
+  }
+  R.arrayLen(c, 0);
+}
+function functionRestore(c: Client, argv: string[]): void {
+  const data = Buffer.from(argv[1], 'latin1');
+  if (argv.length > 3) return error(c, E.syntax);
+  if (argv.length === 3) {
+    const p = argv[2].toLowerCase();
+    if (p !== 'flush' && p !== 'append' && p !== 'replace') return error(c, 'ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
+  }
+  const ok = data.length >= 10 && data.readUInt16LE(data.length - 10) <= RDB_VERSION && crc64LE(data, 0, data.length - 8).equals(data.subarray(data.length - 8));
+  if (!ok) return error(c, 'ERR DUMP payload version or checksum are wrong');
+  if (data.length !== 10) return error(c, 'ERR Strata does not support functions: the payload holds function libraries');
+  R.ok(c);
 }
 
 export const commands: Record<string, Handler> = {
@@ -250,5 +283,7 @@ export const commands: Record<string, Handler> = {
   'latency|reset': latencyReset,
   'latency|help': (c) => helpReply(c, LATENCY_HELP),
   'function|dump': functionDump,
+  'function|list': functionList,
+  'function|restore': functionRestore,
   lastsave: (c) => R.int(c, serverStats.lastSave),
 };

@@ -118,6 +118,11 @@ function bitcountCommand(c: Client, argv: string[]): void {
       error(c, E.notInt);
       return;
     }
+    // 7.0 answers 0 for this empty negative range before it looks at BIT/BYTE.
+    if (a < 0 && b < 0 && a > b) {
+      raw(c, ':0\r\n');
+      return;
+    }
     let isbit = false;
     if (argc === 5) {
       const unit = kw(argv[4]);
@@ -128,10 +133,6 @@ function bitcountCommand(c: Client, argv: string[]): void {
       }
     }
     const totlen = isbit ? strlen * 8 : strlen;
-    if (a < 0 && b < 0 && a > b) {
-      raw(c, ':0\r\n');
-      return;
-    }
     start = Number(a);
     end = Number(b);
     if (start < 0) start = totlen + start;

@@ -192,18 +192,16 @@ function parseHex(s: string, i: number, end: number, neg: boolean): LongDouble |
 }
 
 /**
- * Redis' string2ld(): strtold over the whole string, refusing leading spaces, trailing bytes, NaN,
- * overflow and underflow to zero. C-string semantics: parsing stops at an embedded NUL (and a
- * string starting with NUL reads as 0). Returns null when Redis answers "not a valid float".
+ * Redis' string2ld(): strtold must consume the whole string (an embedded NUL fails too); leading
+ * spaces, NaN, overflow and underflow to zero are refused. Returns null when Redis answers
+ * "not a valid float".
  */
 export function parseLongDouble(s: string): LongDouble | null {
   const n = s.length;
   if (n === 0 || n >= MAX_LONG_DOUBLE_CHARS) return null;
   const c0 = s.charCodeAt(0);
   if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return null;
-  let end = s.indexOf('\0');
-  if (end === -1) end = n;
-  if (end === 0) return mk(false, 0n, 0, false);
+  const end = n;
   let i = 0;
   let neg = false;
   if (c0 === 43 || c0 === 45) {

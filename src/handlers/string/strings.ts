@@ -2,8 +2,8 @@
 // APPEND STRLEN GETRANGE SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT.
 //
 // Values: latin1 strings, or JS numbers where Redis would use the int encoding (see util.encodeValue).
-// Results Redis stores as raw/embstr strings (APPEND to an existing key, SETRANGE, INCRBYFLOAT) stay
-// strings even when they look like integers, so OBJECT ENCODING can tell them apart.
+// Results Redis stores as raw/embstr strings (APPEND to an existing key, SETRANGE, SETBIT, BITOP,
+// INCRBYFLOAT) stay JS strings even when they read as integers: a number always means "int encoding".
 import type { Client, Handler } from '../../server/context';
 import { bulk, bulkInt, int, nullBulk, ok, raw, arrayLen } from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
@@ -38,55 +38,99 @@ const F_ANY_EXPIRE = F_EX | F_PX | F_EXAT | F_PXAT;
 /** Index in argv of the expire value found by the last parseExtended() call, or -1. */
 let expireIdx = -1;
 
+// Option ids for parseExtended().
+const O_NX = 1;
+const O_XX = 2;
+const O_GET = 3;
+const O_KEEPTTL = 4;
+const O_PERSIST = 5;
+const O_EX = 6;
+const O_PX = 7;
+const O_EXAT = 8;
+const O_PXAT = 9;
+
+/** Lower-cased char code for ASCII letters (c | 0x20 maps only 'A'-'Z' onto 'a'-'z'). */
+function lc(s: string, i: number): number {
+  return s.charCodeAt(i) | 0x20;
+}
+
+/** Which SET/GETEX option s is, case-insensitively, without allocating; 0 if none. */
+function optionId(s: string): number {
+  switch (s.length) {
+    case 2: {
+      if (lc(s, 1) !== 120) return 0; // 'x'
+      const a = lc(s, 0);
+      return a === 110 ? O_NX : a === 120 ? O_XX : a === 101 ? O_EX : a === 112 ? O_PX : 0;
+    }
+    case 3:
+      return lc(s, 0) === 103 && lc(s, 1) === 101 && lc(s, 2) === 116 ? O_GET : 0;
+    case 4: {
+      if (lc(s, 1) !== 120 || lc(s, 2) !== 97 || lc(s, 3) !== 116) return 0; // '?xat'
+      const a = lc(s, 0);
+      return a === 101 ? O_EXAT : a === 112 ? O_PXAT : 0;
+    }
+    case 7: {
+      const k = kw(s);
+      return k === 'keepttl' ? O_KEEPTTL : k === 'persist' ? O_PERSIST : 0;
+    }
+  }
+  return 0;
+}
+
 /**
  * Redis 7.0's option grammar for SET (from argv[3]) and GETEX (from argv[2]). Repeating an option is
  * accepted (the last expire wins); conflicting ones, unknown ones and a missing expire value are a
- * syntax error. Returns the flags, or -1 for a syntax error.
+ * syntax error. Options compare like C strings: "NX\0junk" is NX. Returns the flags, or -1.
  */
 function parseExtended(argv: string[], start: number, isSet: boolean): number {
   let flags = 0;
   expireIdx = -1;
   const argc = argv.length;
   for (let j = start; j < argc; j++) {
-    const opt = kw(argv[j]);
+    const a = argv[j];
+    let opt = optionId(a);
+    if (opt === 0) {
+      const z = a.indexOf('\0');
+      if (z !== -1) opt = optionId(a.slice(0, z));
+    }
     const hasNext = j < argc - 1;
     switch (opt) {
-      case 'nx':
+      case O_NX:
         if (!isSet || flags & F_XX) return -1;
         flags |= F_NX;
         break;
-      case 'xx':
+      case O_XX:
         if (!isSet || flags & F_NX) return -1;
         flags |= F_XX;
         break;
-      case 'get':
+      case O_GET:
         if (!isSet) return -1;
         flags |= F_GET;
         break;
-      case 'keepttl':
+      case O_KEEPTTL:
         if (!isSet || flags & (F_PERSIST | F_ANY_EXPIRE)) return -1;
         flags |= F_KEEPTTL;
         break;
-      case 'persist':
+      case O_PERSIST:
         if (isSet || flags & (F_ANY_EXPIRE | F_KEEPTTL)) return -1;
         flags |= F_PERSIST;
         break;
-      case 'ex':
+      case O_EX:
         if (!hasNext || flags & (F_KEEPTTL | F_PERSIST | F_EXAT | F_PX | F_PXAT)) return -1;
         flags |= F_EX;
         expireIdx = ++j;
         break;
-      case 'px':
+      case O_PX:
         if (!hasNext || flags & (F_KEEPTTL | F_PERSIST | F_EX | F_EXAT | F_PXAT)) return -1;
         flags |= F_PX;
         expireIdx = ++j;
         break;
-      case 'exat':
+      case O_EXAT:
         if (!hasNext || flags & (F_KEEPTTL | F_PERSIST | F_EX | F_PX | F_PXAT)) return -1;
         flags |= F_EXAT;
         expireIdx = ++j;
         break;
-      case 'pxat':
+      case O_PXAT:
         if (!hasNext || flags & (F_KEEPTTL | F_PERSIST | F_EX | F_EXAT | F_PX)) return -1;
         flags |= F_PXAT;
         expireIdx = ++j;

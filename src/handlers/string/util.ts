@@ -1,7 +1,6 @@
 // Helpers shared by the string-family handlers: Redis' integer parsing (string2ll), the int-encoding rule
 // for stored values, C-string keyword matching, the size limit and error texts not in protocol/errors.ts.
 import type { Client } from '../../server/context';
-import type { Value } from '../../keyspace/db';
 import { error, E } from '../../protocol/errors';
 import { constants as bufferConstants } from 'buffer';
 
@@ -128,11 +127,6 @@ export function intTextLen(v: number): number {
 /** Byte length of a string value (STRLEN, APPEND). */
 export function valueLen(v: string | number): number {
   return typeof v === 'number' ? intTextLen(v) : v.length;
-}
-
-/** true when v is a string value (latin1 string or int-encoded number). */
-export function isStr(v: Value): v is string | number {
-  return typeof v !== 'object';
 }
 
 /**
