@@ -452,10 +452,17 @@ describe('COMMAND against redis-server 7.0', () => {
     }
   };
 
+  // Commands Strata adds from later Redis versions (CLIENT SETINFO, 7.2) have no 7.0 reply to compare
+  // with; neither has the container listing that includes them.
+  const newerThan70 = (s: { since: string }): boolean => !/^([1-6]\.|7\.0\.)/.test(s.since);
+  const hasNewerSub = (s: { subcommands: Map<string, { since: string }> | null }): boolean =>
+    !!s.subcommands && [...s.subcommands.values()].some(newerThan70);
+
   dtest('COMMAND INFO and COMMAND DOCS of every generated command', async () => {
     let n = 0;
     for (const spec of allSpecs()) {
-      const names = [spec.fullName, ...(spec.subcommands ? [...spec.subcommands.values()].map((s) => s.fullName) : [])];
+      const subs = spec.subcommands ? [...spec.subcommands.values()].filter((s) => !newerThan70(s)) : [];
+      const names = [...(hasNewerSub(spec) ? [] : [spec.fullName]), ...subs.map((s) => s.fullName)];
       for (const name of names) {
         if (spec.subcommands && name === spec.fullName) {
           await both(['COMMAND', 'INFO', name], 'infoList');
@@ -499,7 +506,7 @@ describe('COMMAND against redis-server 7.0', () => {
     const ours = new Set<string>();
     for (const s of allSpecs()) {
       ours.add(s.fullName);
-      if (s.subcommands) for (const x of s.subcommands.values()) ours.add(x.fullName);
+      if (s.subcommands) for (const x of s.subcommands.values()) if (!newerThan70(x)) ours.add(x.fullName);
     }
     const names = (raw: string): string[] => ((parse(raw, 0)!.node.v as Node[]) ?? []).map((n) => n.v as string);
     for (const filter of [
@@ -516,7 +523,7 @@ describe('COMMAND against redis-server 7.0', () => {
     ]) {
       const argv = ['COMMAND', 'LIST', ...filter];
       const want = names(await r2.call(argv)).filter((x) => ours.has(x)).sort();
-      const got = names(run(argv, 2)).sort();
+      const got = names(run(argv, 2)).filter((x) => ours.has(x)).sort();
       expect([filter, got]).toEqual([filter, want]);
     }
   });
