@@ -44,6 +44,12 @@ export class Db {
   /** Cursor for the active expiry cycle (Map iterators survive mutation). */
   expireCursor: Iterator<[string, number]> | null = null;
   avgTtlMs = 0;
+  /**
+   * OBJECT ENCODING of string values that differs from what their content implies: Redis keeps
+   * APPEND/SETRANGE/SETBIT/BITOP results "raw" and INCRBYFLOAT results "embstr" even when they read as
+   * integers. Rare, so a side table instead of a field on every value.
+   */
+  readonly encOverride = new Map<string, string>();
 
   constructor(id: number) {
     this.id = id;
@@ -66,6 +72,7 @@ export class Db {
     const v = this.dict.get(key);
     this.dict.delete(key);
     this.expires.delete(key);
+    this.encOverride.delete(key);
     this.expiredKeys++;
     stats.expiredKeys++;
     if (v !== undefined && typeof v === 'object' && v.free) v.free();
@@ -101,6 +108,7 @@ export class Db {
     const old = this.dict.get(key);
     this.dict.set(key, v);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    if (this.encOverride.size !== 0) this.encOverride.delete(key);
     if (old !== undefined && old !== v && typeof old === 'object' && old.free) old.free();
     listener.modified(this, key);
   }
@@ -108,6 +116,7 @@ export class Db {
   /** Replaces the value in place (same key, TTL kept), e.g. APPEND/INCR results. */
   update(key: string, v: Value): void {
     this.dict.set(key, v);
+    if (this.encOverride.size !== 0) this.encOverride.delete(key);
     listener.modified(this, key);
   }
 
@@ -117,6 +126,7 @@ export class Db {
     if (v === undefined) return false;
     this.dict.delete(key);
     if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.encOverride.size !== 0) this.encOverride.delete(key);
     if (typeof v === 'object' && v.free) v.free();
     listener.modified(this, key);
     return true;
@@ -128,8 +138,14 @@ export class Db {
     if (v === undefined) return undefined;
     this.dict.delete(key);
     if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.encOverride.size !== 0) this.encOverride.delete(key);
     listener.modified(this, key);
     return v;
+  }
+
+  /** Records the Redis encoding of a string value written in place (see encOverride). */
+  setEncoding(key: string, enc: 'raw' | 'embstr'): void {
+    this.encOverride.set(key, enc);
   }
 
   setExpire(key: string, whenMs: number): void {
@@ -151,6 +167,7 @@ export class Db {
     for (const v of this.dict.values()) if (typeof v === 'object' && v.free) v.free();
     this.dict.clear();
     this.expires.clear();
+    this.encOverride.clear();
     this.expireCursor = null;
     return n;
   }

@@ -14,7 +14,7 @@ export const E = {
   invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
   wrongArity: (cmd: string) => `ERR wrong number of arguments for '${cmd}' command`,
   unknownSub: (sub: string, cmd: string) =>
-    `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`,
+    `ERR unknown subcommand '${cstr(sub).slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`,
   noPermCommand: (cmd: string) => `NOPERM this user has no permissions to run the '${cmd}' command`,
   noPermKey: 'NOPERM this user has no permissions to access one of the keys used as arguments',
   noPermChannel: 'NOPERM this user has no permissions to access one of the channels used as arguments',
@@ -26,13 +26,20 @@ export const E = {
   timeoutNeg: 'ERR timeout is negative',
 } as const;
 
-/** `ERR unknown command 'x', with args beginning with: 'a' 'b' ` — as Redis 7.0 formats it. */
+/** `ERR unknown command 'x', with args beginning with: 'a' 'b' ` — as Redis 7.0 formats it (C strings:
+ * each part ends at its first NUL byte). */
 export function unknownCommand(argv: readonly string[]): string {
   let args = '';
   for (let i = 1; i < argv.length && args.length < 128; i++) {
-    args += "'" + argv[i].slice(0, 128 - args.length) + "' ";
+    args += "'" + cstr(argv[i]).slice(0, 128 - args.length) + "' ";
   }
-  return `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`;
+  return `ERR unknown command '${cstr(argv[0]).slice(0, 128)}', with args beginning with: ${args}`;
+}
+
+/** The part of s before its first NUL byte (what C's %s prints). */
+export function cstr(s: string): string {
+  const z = s.indexOf('\0');
+  return z === -1 ? s : s.slice(0, z);
 }
 
 /** Counts per error code (the first word) for INFO errorstats. */

@@ -123,8 +123,10 @@ describe('stringmatch: hand-picked cases', () => {
     ['', 'a', false],
     ['a*', 'a', true],
     ['*a', 'a', true],
-    ['**a**', 'bab', false],
-    ['**a**', 'baab', true],
+    ['**a**', 'bab', true],
+    ['**a**', 'bbb', false],
+    ['a*b*c', 'axxbyyc', true],
+    ['a*b*c', 'axxbyyd', false],
     ['h?llo', 'hello', true],
     ['h?llo', 'hllo', false],
     ['h*llo', 'hllo', true],
@@ -139,7 +141,7 @@ describe('stringmatch: hand-picked cases', () => {
     ['h\\*llo', 'hello', false],
     ['\\', '\\', true], // trailing lone backslash is literal
     ['[\\]]', ']', true],
-    ['[\\', '\\', false],
+    ['[\\', '\\', true], // unterminated: the lone backslash is a literal member
     ['[abc', 'a', true], // unterminated class
     ['[abc', 'ab', false],
     ['[^', 'x', true],

@@ -91,7 +91,7 @@ function hello(c: Client, argv: string[]): void {
   if (user === null && !c.authenticated && authRequiredFor(c.user)) {
     return error(
       c,
-      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
   }
   if (name !== null) {

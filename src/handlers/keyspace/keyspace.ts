@@ -417,7 +417,7 @@ export function encodingOf(v: Value): string {
 function objectEncoding(c: Client, argv: string[]): void {
   const v = c.db.get(argv[2]);
   if (v === undefined) return R.nullBulk(c);
-  R.bulk(c, encodingOf(v));
+  R.bulk(c, (typeof v !== 'object' && c.db.encOverride.get(argv[2])) || encodingOf(v));
 }
 
 function objectRefcount(c: Client, argv: string[]): void {

@@ -45,6 +45,7 @@ function setbitCommand(c: Client, argv: string[]): void {
   }
   if (v === undefined) {
     db.set(key, zeros(byte) + String.fromCharCode(on << shift));
+    db.setEncoding(key, 'raw');
     raw(c, ':0\r\n');
     return;
   }
@@ -53,6 +54,7 @@ function setbitCommand(c: Client, argv: string[]): void {
   if (byte >= len) {
     // Growing the string is a modification even when the bit is 0.
     db.update(key, s + zeros(byte - len) + String.fromCharCode(on << shift));
+    db.setEncoding(key, 'raw');
     raw(c, ':0\r\n');
     return;
   }
@@ -63,6 +65,8 @@ function setbitCommand(c: Client, argv: string[]): void {
     const ch = String.fromCharCode(cur ^ (1 << shift));
     db.update(key, byte === len - 1 ? s.slice(0, byte) + ch : s.slice(0, byte) + ch + s.slice(byte + 1));
   }
+  // Redis unshares the value into a raw string even when the bit did not change.
+  db.setEncoding(key, 'raw');
   raw(c, bitval ? ':1\r\n' : ':0\r\n');
 }
 
@@ -363,6 +367,7 @@ function bitopCommand(c: Client, argv: string[]): void {
     }
   }
   db.set(dest, out.toString('latin1', 0, maxlen));
+  db.setEncoding(dest, 'raw');
   int(c, maxlen);
 }
 

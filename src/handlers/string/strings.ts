@@ -389,6 +389,7 @@ function appendCommand(c: Client, argv: string[]): void {
   if (!checkStringLength(c, cur.length, add.length)) return;
   const s = cur + add;
   db.update(key, s); // always a raw string now, even if it reads as an integer
+  db.setEncoding(key, 'raw');
   int(c, s.length);
 }
 
@@ -459,6 +460,7 @@ function setrangeCommand(c: Client, argv: string[]): void {
     if (!checkStringLength(c, off, val.length)) return;
     const s = zeros(off as number) + val;
     db.set(key, s);
+    db.setEncoding(key, 'raw');
     int(c, s.length);
     return;
   }
@@ -479,6 +481,7 @@ function setrangeCommand(c: Client, argv: string[]): void {
   else if (o + val.length >= clen) s = cur.slice(0, o) + val;
   else s = cur.slice(0, o) + val + cur.slice(o + val.length);
   db.update(key, s);
+  db.setEncoding(key, 'raw');
   int(c, s.length);
 }
 
@@ -590,6 +593,7 @@ function incrbyfloatCommand(c: Client, argv: string[]): void {
   const s = formatLongDouble(sum); // stored as a string (Redis: embstr/raw, never int)
   if (v === undefined) db.set(key, s);
   else db.update(key, s);
+  if (s.length <= 44) db.setEncoding(key, 'embstr');
   bulk(c, s);
 }
 
@@ -608,6 +612,7 @@ export const commands: Record<string, Handler> = {
   append: appendCommand,
   strlen: strlenCommand,
   getrange: getrangeCommand,
+  substr: getrangeCommand,
   setrange: setrangeCommand,
   incr: incrCommand,
   decr: decrCommand,
