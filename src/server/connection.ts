@@ -281,7 +281,7 @@ export class Connection implements Client {
           this.keep(buf, pos);
           return;
         }
-        this.argv.push(buf.latin1Slice(pos, pos + bl));
+        this.argv.push(this.argv.length === 0 && bl <= 24 ? this.commandName(buf, pos, bl) : buf.latin1Slice(pos, pos + bl));
         pos += bl + 2;
         this.bulklen = -1;
         this.multibulk--;
@@ -291,6 +291,22 @@ export class Connection implements Client {
       this.execute(argv);
     }
     if (pos < len && !this.closing) this.keep(buf, pos);
+  }
+
+  // Pipelines repeat the same command name: when its bytes equal the previous one's, reuse that string.
+  // Saves a latin1Slice and, since the dispatcher's map lookup then sees the same string object, a rehash.
+  private lastName = '';
+  private readonly lastNameBytes = Buffer.alloc(24);
+  private commandName(buf: Buffer, pos: number, len: number): string {
+    const last = this.lastName;
+    if (last.length === len) {
+      const lb = this.lastNameBytes;
+      let i = 0;
+      while (i < len && buf[pos + i] === lb[i]) i++;
+      if (i === len) return last;
+    }
+    buf.copy(this.lastNameBytes, 0, pos, pos + len);
+    return (this.lastName = buf.latin1Slice(pos, pos + len));
   }
 
   private keep(buf: Buffer, pos: number): void {

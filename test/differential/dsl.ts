@@ -328,16 +328,19 @@ export function differential(title: string, scripts: Script[], opts: { strataArg
     for (const [sc, r3] of cases) {
       it(`${sc.name} [${r3 ? 'RESP3' : 'RESP2'}]`, async () => {
         if (!pair) throw new Error('servers did not start');
-        const res = await runScript(pair.strata.port, pair.redis.port, sc, r3);
+        const deadNote = () => (pair!.strata.alive() ? '' : `\nSTRATA EXITED. Logs (tail):\n${pair!.strata.logs().slice(-4000)}`);
+        let res: RunResult;
+        try {
+          res = await runScript(pair.strata.port, pair.redis.port, sc, r3);
+        } catch (e) {
+          throw new Error(`script "${sc.name}" could not run: ${(e as Error).message}${deadNote()}`);
+        }
         if (res.skipped) {
           // eslint-disable-next-line no-console
           console.warn(`SKIPPED script "${sc.name}": ${res.skipped}`);
           return;
         }
-        if (res.mismatches.length) {
-          const alive = pair.strata.alive() ? '' : `\nSTRATA EXITED. Logs:\n${pair.strata.logs().slice(-4000)}`;
-          throw new Error(formatMismatches(sc, r3, res.mismatches) + alive);
-        }
+        if (res.mismatches.length) throw new Error(formatMismatches(sc, r3, res.mismatches) + deadNote());
       });
     }
   });

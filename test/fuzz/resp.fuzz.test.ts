@@ -207,7 +207,7 @@ function nestedJunk(r: Rng, depth = 0): Buffer {
     }
   }
   const n = r.range(0, 3);
-  const parts = [Buffer.from(`${t}${n}\r\n`)];
+  const parts: Buffer[] = [Buffer.from(`${t}${n}\r\n`)];
   for (let i = 0; i < n * (t === '%' || t === '|' ? 2 : 1); i++) parts.push(nestedJunk(r, depth + 1));
   return Buffer.concat(parts);
 }

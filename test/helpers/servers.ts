@@ -182,7 +182,7 @@ export function warnRedisMissing(what = 'differential tests'): void {
   if (warned) return;
   warned = true;
   // eslint-disable-next-line no-console
-  console.warn(`SKIPPED: redis-server not installed — ${what} against real Redis were skipped`);
+  console.warn(`SKIPPED: redis-server not installed — ${what} skipped`);
 }
 
 /** The command (argv prefix) used for the Strata side. */

@@ -157,7 +157,9 @@ describe('stringmatch: hand-picked cases', () => {
     ['[\x01-\xff]', 'a', false], // signed chars: the range is [-1, 1], 'a' is outside
     ['[\x01-\xff]', '\xff', true],
   ];
-  test.each(cases)('%j vs %j -> %s', (p, s, want, nocase) => {
+  // (a rest parameter: jest treats a declared extra parameter as a `done` callback and would wait for it)
+  test.each(cases)('%j vs %j -> %s', (...row) => {
+    const [p, s, want, nocase] = row as [string, string, boolean, boolean?];
     expect(stringmatch(p, s, !!nocase)).toBe(want);
     expect(cRef(p, s, !!nocase)).toBe(want);
   });
