@@ -68,7 +68,7 @@ describe('command table', () => {
       [
         'append', 'bitcount', 'bitop', 'bitpos', 'decr', 'decrby', 'get', 'getbit', 'getdel', 'getex',
         'getrange', 'getset', 'incr', 'incrby', 'incrbyfloat', 'lcs', 'mget', 'mset', 'msetnx', 'psetex',
-        'set', 'setbit', 'setex', 'setnx', 'setrange', 'strlen',
+        'set', 'setbit', 'setex', 'setnx', 'setrange', 'strlen', 'substr',
       ].sort(),
     );
   });
