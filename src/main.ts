@@ -10,7 +10,10 @@ import { serverInfo } from './server/identity';
 import { limits, clients } from './server/state';
 import { liveConfig } from './server/live';
 import { infoHooks, markStartupMemory, sampleInstantaneous } from './server/info';
-import { loadServerConfig, config, onConfigChange, type ServerConfig } from './config';
+import { loadServerConfig, config, onConfigChange, setUserRewriteHook, type ServerConfig } from './config';
+import { setResetStatHook } from './handlers/server/config';
+import { resetStats } from './server/state';
+import { allUsers, describeLine } from './server/acl';
 import { setRequirePass, setUserDeletedHook, defaultUser, setAclLogMaxLen, setPubsubDefault, setAclFile, loadAclFile, loadUserDirective } from './server/acl';
 import type { Client } from './server/context';
 
@@ -71,6 +74,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const cfg = config;
   initLog({ level: cfg.str('loglevel'), file: cfg.str('logfile') });
+  for (const w of res.warnings ?? []) log.warn(w);
   serverInfo.configFile = cli.file ? path.resolve(cli.file) : '';
   serverInfo.executable = path.resolve(process.argv[1] ?? 'strata-server');
 
@@ -104,6 +108,8 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   setAclLogMaxLen(cfg.num('acllog-max-len'));
+  setUserRewriteHook(() => allUsers().map(describeLine));
+  setResetStatHook(resetStats);
   setPubsubDefault(cfg.str('acl-pubsub-default') === 'allchannels');
   // A deleted user's connections fall back to the default user, unauthenticated, and are closed.
   setUserDeletedHook((_name, user) => {
@@ -120,6 +126,7 @@ export async function main(argv: string[]): Promise<void> {
   onConfigChange(() => applyLive(cfg));
   onConfigChange((name) => {
     if (name === 'requirepass') setRequirePass(cfg.str('requirepass'));
+    if (name === 'loglevel' || name === 'logfile') initLog({ level: cfg.str('loglevel'), file: cfg.str('logfile') });
     if (name === 'acllog-max-len') setAclLogMaxLen(cfg.num('acllog-max-len'));
     if (name === 'acl-pubsub-default') setPubsubDefault(cfg.str('acl-pubsub-default') === 'allchannels');
   });

@@ -19,7 +19,6 @@ import { stringmatch, hasGlobChars } from '../util/glob';
 import {
   string2ll,
   strtoll,
-  strtollFull,
   memtoull,
   formatMemory,
   repr,
@@ -182,7 +181,13 @@ function numD<N extends string>(
   upper: bigint,
   def: bigint,
   numFlags: number,
-  o: Opts & { valid?: (v: bigint) => string | null; post?: (v: bigint) => bigint } = {},
+  o: Opts & {
+    valid?: (v: bigint) => string | null;
+    /** Applied to every stored value (hz clamping: done at load end and by CONFIG SET's apply). */
+    post?: (v: bigint) => bigint;
+    /** Applied only by CONFIG SET (Redis apply functions that adjust the value, e.g. repl-backlog-size). */
+    applyPost?: (v: bigint) => bigint;
+  } = {},
 ): Directive<N, number> {
   let v = def;
   const unsigned = type === 'ull' || type === 'uint' || type === 'size_t';
@@ -245,7 +250,7 @@ function numD<N extends string>(
     init() {
       v = o.post ? o.post(def) : def;
     },
-    set(args) {
+    set(args, ctx) {
       const r = parse(args[0]);
       if (typeof r === 'string') return r;
       const e = bounds(r);
@@ -256,6 +261,7 @@ function numD<N extends string>(
       }
       if (r === v) return 2;
       v = o.post ? o.post(r) : r;
+      if (o.applyPost && !ctx.startup) v = o.applyPost(v);
       return 1;
     },
     get: () => text(v),
@@ -561,11 +567,9 @@ export interface SaveParam {
   changes: number;
 }
 
-/** Set by the loader: `save` lines in a file append after the first one resets the defaults. */
+/** Redis' static save_loaded: while a file loads, the first `save` line replaces the defaults, later ones
+ *  append (reset by resetConfig()). */
 let saveLoaded = false;
-export function resetSaveLoaded(): void {
-  saveLoaded = false;
-}
 
 function saveD(): Directive<'save', SaveParam[]> {
   const DEF: [bigint, number][] = [
@@ -767,7 +771,8 @@ function notifyD(): Directive<'notify-keyspace-events', number> {
 }
 
 function bindD(): Directive<'bind', string[]> {
-  const DEF = ['*', '-::*'];
+  // Strata binds to loopback unless told otherwise (Redis' shipped redis.conf does the same).
+  const DEF = ['127.0.0.1', '-::1'];
   let v = DEF.slice();
   return {
     name: 'bind',
@@ -1135,7 +1140,10 @@ function buildTable() {
     numD('latency-monitor-threshold', null, M, 'll', 0n, LLONG_MAX, 0n, 0, U),
     numD('proto-max-bulk-len', null, DEBUG_CONFIG | M, 'll', 1048576n, LONG_MAX, 536870912n, MEMORY, U),
     numD('stream-node-max-entries', null, M, 'll', 0n, LLONG_MAX, 100n, 0),
-    numD('repl-backlog-size', null, M, 'll', 1n, LLONG_MAX, 1048576n, MEMORY),
+    numD('repl-backlog-size', null, M, 'll', 1n, LLONG_MAX, 1048576n, MEMORY, {
+      // resizeReplicationBacklog(): CONFIG SET raises it to the 16k minimum
+      applyPost: (x) => (x < 16384n ? 16384n : x),
+    }),
 
     // Unsigned long long configs
     numD('maxmemory', null, M, 'ull', 0n, ULLONG_MAX, 0n, MEMORY, U),
@@ -1334,11 +1342,27 @@ export function onChange<K extends ConfigName>(name: K, fn: Listener<K>): () => 
   };
 }
 
+const anyListeners: ((name: ConfigName) => void | string | undefined)[] = [];
+/**
+ * Calls `fn(name)` for every directive a CONFIG SET changed, after that directive's own onChange
+ * listeners. Same rules as onChange(): synchronous, a returned string (or a throw) vetoes the change.
+ */
+export function onAnyChange(fn: (name: ConfigName) => void | string | undefined): () => void {
+  anyListeners.push(fn);
+  return () => {
+    const i = anyListeners.indexOf(fn);
+    if (i !== -1) anyListeners.splice(i, 1);
+  };
+}
+
 function fire(d: Directive, old: unknown): string | null {
-  const arr = listeners.get(d.name);
-  if (!arr) return null;
+  const arr = [
+    ...(listeners.get(d.name) ?? []),
+    ...anyListeners.map((f) => (_v: unknown, _o: unknown, n: ConfigName) => f(n)),
+  ];
+  if (arr.length === 0) return null;
   const v = mutableConfig[d.name];
-  for (const fn of arr.slice()) {
+  for (const fn of arr) {
     try {
       const r = (fn as (v: unknown, o: unknown, n: string) => unknown)(v, old, d.name);
       if (typeof r === 'string') return r;
@@ -1581,5 +1605,3 @@ export function rewriteAll(out: RewriteSink): void {
   for (const d of directives) d.rewrite(out);
 }
 
-/** Formats a value for config files (sdscatrepr), exported for the rewrite module and tests. */
-export { repr, strtollFull };

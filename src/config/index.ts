@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import {
   config as liveConfig,
-  onChange,
+  onAnyChange,
   configGet,
   getConfigText,
   lookupDirective,
@@ -86,12 +86,7 @@ export const config = liveConfig as ServerConfig;
  * names). Like onChange(), returning a string refuses the change and rolls the CONFIG SET back.
  */
 export function onConfigChange(fn: (name: ConfigName) => void | string | undefined): () => void {
-  const offs: (() => void)[] = [];
-  for (const d of allPrimaryNames()) offs.push(onChange(d, (_v, _o, n) => fn(n)));
-  return () => offs.forEach((f) => f());
-}
-function allPrimaryNames(): ConfigName[] {
-  return Object.keys(liveConfig) as ConfigName[];
+  return onAnyChange(fn);
 }
 
 /**

@@ -252,7 +252,7 @@ function parseHexFloat(s: string): number {
 
 /** C printf("%f") followed by Redis trimDoubleString() (drops trailing zeros and a bare '.'). */
 export function formatPercentile(d: number): string {
-  let s = d.toFixed(6);
+  let s = (Object.is(d, -0) ? '-' : '') + d.toFixed(6);
   if (s.indexOf('.') !== -1) {
     s = s.replace(/0+$/, '');
     if (s.endsWith('.')) s = s.slice(0, -1);

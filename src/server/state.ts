@@ -1,6 +1,7 @@
 // Process-wide server state: live limits (mirrored from config for the hot path), counters for INFO,
 // and the registry of connected clients.
 import type { Client } from './context';
+import { stats as keyspaceStats } from '../keyspace/db';
 
 export const limits = {
   protoMaxBulkLen: 512 * 1024 * 1024,
@@ -46,3 +47,25 @@ export function cmdStat(name: string): CmdStat {
 
 /** DEBUG SET-ACTIVE-EXPIRE and friends. */
 export const debugFlags = { activeExpire: true };
+
+/** CONFIG RESETSTAT: Redis clears command, error and connection counters, not the keyspace. */
+export function resetStats(): void {
+  cmdStats.forEach((s) => {
+    s.calls = 0;
+    s.usec = 0;
+    s.rejected = 0;
+    s.failed = 0;
+  });
+  serverStats.totalConnections = 0;
+  serverStats.rejectedConnections = 0;
+  serverStats.totalCommands = 0;
+  serverStats.netInput = 0;
+  serverStats.netOutput = 0;
+  serverStats.protocolErrors = 0;
+  serverStats.queryBufferLimitDisconnections = 0;
+  serverStats.clientOutputLimitDisconnections = 0;
+  keyspaceStats.hits = 0;
+  keyspaceStats.misses = 0;
+  keyspaceStats.expiredKeys = 0;
+  keyspaceStats.evictedKeys = 0;
+}

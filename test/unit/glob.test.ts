@@ -86,13 +86,12 @@ function cRef(pattern: string, s: string, nocase: boolean): boolean {
           slen--;
           break;
         }
-        case 92:
-          if (plen >= 2) {
+        default:
+          // case '\\': skip the backslash, then fall through to the literal compare
+          if (P[pi] === 92 && plen >= 2) {
             pi++;
             plen--;
           }
-        // fall through
-        default:
           if (!nocase) {
             if (P[pi] !== S[si]) return false;
           } else if (tl(P[pi]) !== tl(S[si])) return false;

@@ -10,8 +10,9 @@ import { log } from '../../server/log';
 
 let resetStatHook: (() => void) | null = null;
 /**
- * The server's RESETSTAT work (INFO stats counters, command stats, slowlog is NOT reset by Redis ...).
- * CONFIG RESETSTAT calls it, then clears the error stats itself (protocol/errors.ts).
+ * The server's part of CONFIG RESETSTAT (Redis: resetServerStats() + resetCommandTableStats(): INFO stats
+ * counters, per-command stats, latency histograms; the slowlog is not touched). CONFIG RESETSTAT calls the
+ * hook, then clears the error stats itself (protocol/errors.ts resetErrorStats()).
  */
 export function setResetStatHook(fn: (() => void) | null): void {
   resetStatHook = fn;
