@@ -12,6 +12,9 @@ import type { CommandSpec } from './commandTable';
 import { limits, serverStats, clients } from './state';
 
 const PROTO_INLINE_MAX_SIZE = 64 * 1024;
+/** Pending output beyond which a pipeline stops running commands until the client reads. */
+const OUTPUT_STALL_BYTES = 8 * 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
 /** Bulks at least this big are collected as chunks instead of concatenating on every read. */
 const BIG_ARG = 32 * 1024;
 
@@ -159,6 +162,11 @@ export class Connection implements Client {
       this.paused = false;
       this.socket.resume();
     }
+    if (this.stalled) {
+      // Continue the commands that were already received but not run.
+      this.stalled = false;
+      if (this.qbuf !== null) this.onData(EMPTY);
+    }
   }
 
   private onData(chunk: Buffer): void {
@@ -215,7 +223,7 @@ export class Connection implements Client {
   private parse(buf: Buffer): void {
     const len = buf.length;
     let pos = 0;
-    while (pos < len && !this.closing) {
+    while (pos < len && !this.closing && !this.stalled) {
       if (this.multibulk === 0) {
         const first = buf[pos];
         if (first !== 42 /* '*' */) {
@@ -293,6 +301,13 @@ export class Connection implements Client {
     if (pos < len && !this.closing) this.keep(buf, pos);
   }
 
+  /**
+   * Set when a pipeline's replies pile up in the socket faster than the client reads them: the rest of
+   * the already-received input waits in qbuf until 'drain', so one read of small commands with large
+   * replies cannot buffer unbounded output (Redis would grow the output buffer instead).
+   */
+  private stalled = false;
+
   // Pipelines repeat the same command name: when its bytes equal the previous one's, reuse that string.
   // Saves a latin1Slice and, since the dispatcher's map lookup then sees the same string object, a rehash.
   private lastName = '';
@@ -321,7 +336,9 @@ export class Connection implements Client {
     // Large pipelines: write out what we have so the scratch does not grow without bound.
     if (this.out !== null && this.opos > 1024 * 1024) {
       this.flush();
-      if (!this.closed) lendScratch(this);
+      if (this.closed) return;
+      lendScratch(this);
+      if (this.socket.writableLength > OUTPUT_STALL_BYTES) this.stalled = true;
     }
   }
 }
