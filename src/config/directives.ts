@@ -16,12 +16,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringmatch, hasGlobChars } from '../util/glob';
+import { string2ll, strtoll, atoi, LLONG_MAX } from '../util/strconv';
+import { repr } from '../util/repr';
 import {
-  string2ll,
-  strtoll,
   memtoull,
   formatMemory,
-  repr,
   splitSpaces,
   strerror,
   string2d,
@@ -30,7 +29,6 @@ import {
   INT_MIN,
   UINT_MAX,
   LONG_MAX,
-  LLONG_MAX,
   ULLONG_MAX,
   SSIZE_MAX,
 } from './util';
@@ -605,7 +603,7 @@ function saveD(): Directive<'save', SaveParam[]> {
         if ((j & 1) === 1 && r.value < 0n) return 'Invalid save parameters';
       }
       for (let j = 0; j < args.length; j += 2) {
-        parsed.push([strtoll(args[j]).value, Number(BigInt.asIntN(32, strtoll(args[j + 1]).value))]);
+        parsed.push([strtoll(args[j]).value, atoi(args[j + 1])]);
       }
       if (!ctx.readingFile) v = [];
       else if (!saveLoaded) {

@@ -21,8 +21,8 @@ import {
 import { loadConfig, parseCommandLine, type LoadResult } from './parse';
 
 export * from './directives';
+export { splitArgs } from '../util/splitargs';
 export {
-  splitArgs,
   parseCommandLine,
   loadConfig,
   loadConfigFromString,
@@ -34,7 +34,8 @@ export {
   type LoadResult,
 } from './parse';
 export { rewriteConfig, rewriteContent, setUserRewriteHook, REWRITE_SIGNATURE } from './rewrite';
-export { REDIS_VERSION, memtoull, string2ll, formatMemory } from './util';
+export { REDIS_VERSION, memtoull, formatMemory } from './util';
+export { string2ll } from '../util/strconv';
 
 /** Accessors by name, for code that picks directives dynamically (and for src/main.ts). */
 export interface ConfigAccessors {

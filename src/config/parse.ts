@@ -15,7 +15,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringmatch } from '../util/glob';
-import { REDIS_VERSION, repr, trimChars } from './util';
+import { splitArgs } from '../util/splitargs';
+import { repr } from '../util/repr';
+import { REDIS_VERSION, trimChars } from './util';
 import {
   lookupDirective,
   setDirective,
@@ -25,95 +27,6 @@ import {
   MULTI_ARG,
   type Directive,
 } from './directives';
-
-// ---------------------------------------------------------------------------------------------------
-// sdssplitargs
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-function hexVal(c: number): number {
-  if (c <= 57) return c - 48;
-  if (c >= 97) return c - 87;
-  return c - 55;
-}
-function isSpaceC(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
-/**
- * Redis sdssplitargs(): splits a config/redis-cli line into arguments.
- * "double quotes" understand \n \r \t \b \a \\ \" \xHH (any other \c is c); 'single quotes' only \';
- * a closing quote must be followed by a space or the end of the line. Returns null on unbalanced quotes.
- */
-export function splitArgs(input: string): string[] | null {
-  // The C code sees a NUL-terminated string: a NUL byte ends the line.
-  const z = input.indexOf('\0');
-  const line = z === -1 ? input : input.slice(0, z);
-  const out: string[] = [];
-  const n = line.length;
-  let p = 0;
-  for (;;) {
-    while (p < n && isSpaceC(line.charCodeAt(p))) p++;
-    if (p >= n) return out;
-    let inq = false;
-    let insq = false;
-    let done = false;
-    let cur = '';
-    while (!done) {
-      const c = p < n ? line.charCodeAt(p) : 0;
-      if (inq) {
-        if (c === 92 && line.charCodeAt(p + 1) === 120 && isHex(line.charCodeAt(p + 2)) && isHex(line.charCodeAt(p + 3))) {
-          cur += String.fromCharCode(hexVal(line.charCodeAt(p + 2)) * 16 + hexVal(line.charCodeAt(p + 3)));
-          p += 3;
-        } else if (c === 92 && p + 1 < n) {
-          p++;
-          const e = line[p];
-          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
-        } else if (c === 34) {
-          if (p + 1 < n && !isSpaceC(line.charCodeAt(p + 1))) return null;
-          done = true;
-        } else if (p >= n) {
-          return null;
-        } else {
-          cur += line[p];
-        }
-      } else if (insq) {
-        if (c === 92 && line.charCodeAt(p + 1) === 39) {
-          p++;
-          cur += "'";
-        } else if (c === 39) {
-          if (p + 1 < n && !isSpaceC(line.charCodeAt(p + 1))) return null;
-          done = true;
-        } else if (p >= n) {
-          return null;
-        } else {
-          cur += line[p];
-        }
-      } else {
-        switch (c) {
-          case 32:
-          case 10:
-          case 13:
-          case 9:
-          case 0:
-            done = true;
-            break;
-          case 34:
-            inq = true;
-            break;
-          case 39:
-            insq = true;
-            break;
-          default:
-            cur += line[p];
-        }
-      }
-      if (p < n) p++;
-    }
-    out.push(cur);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Command line

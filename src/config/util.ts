@@ -1,11 +1,11 @@
 // Number and string helpers with the exact semantics of the Redis C functions the config code uses
-// (string2ll, strtoll, memtoull, sdscatrepr, sdssplitlen, ...). Values are 64-bit, so they are BigInt.
+// (memtoull, sdssplitlen, sdstrim, strtod, ...). Values are 64-bit, so they are BigInt. The ones other
+// concerns share live in src/util/ (string2ll and strtoll in strconv.ts, sdscatrepr in repr.ts).
+import { LLONG_MAX, isSpace } from '../util/strconv';
 
 /** Version string that config errors and CONFIG-related texts print ("Redis 7.0.15"). */
 export const REDIS_VERSION = '7.0.15';
 
-export const LLONG_MAX = (1n << 63n) - 1n;
-export const LLONG_MIN = -(1n << 63n);
 export const ULLONG_MAX = (1n << 64n) - 1n;
 export const INT_MAX = 2147483647n;
 export const INT_MIN = -2147483648n;
@@ -15,81 +15,6 @@ export const SSIZE_MAX = LLONG_MAX;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
-}
-/** C isspace() in the C locale. */
-export function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
-/**
- * Redis string2ll(): strict base-10 long long. No spaces, no '+', no leading zeros, no "-0".
- * Returns null when the text is not exactly such a number or overflows.
- */
-export function string2ll(s: string): bigint | null {
-  const n = s.length;
-  if (n === 0 || n > 20) return null;
-  if (n === 1 && s.charCodeAt(0) === 48) return 0n;
-  let i = 0;
-  let neg = false;
-  if (s.charCodeAt(0) === 45) {
-    neg = true;
-    i = 1;
-    if (n === 1) return null;
-  }
-  const first = s.charCodeAt(i);
-  if (first < 49 || first > 57) return null;
-  for (let j = i + 1; j < n; j++) if (!isDigit(s.charCodeAt(j))) return null;
-  const v = BigInt(neg ? s : s.slice(i));
-  if (v > LLONG_MAX || v < LLONG_MIN) return null;
-  return v;
-}
-
-/**
- * C strtoll(s, &end, base) for base 8 or 10: skips leading whitespace, optional sign, digits;
- * clamps to LLONG_MIN/LLONG_MAX on overflow (errno ERANGE). `end` is the index of the first
- * unparsed char (0 when no digits were found, like C, which leaves endptr == s).
- */
-export function strtoll(s: string, base = 10): { value: bigint; end: number; overflow: boolean } {
-  let i = 0;
-  const n = s.length;
-  while (i < n && isSpace(s.charCodeAt(i))) i++;
-  let neg = false;
-  const sc = s.charCodeAt(i);
-  if (sc === 43 || sc === 45) {
-    neg = sc === 45;
-    i++;
-  }
-  const start = i;
-  const maxDigit = 48 + base - 1;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > maxDigit) break;
-    i++;
-  }
-  if (i === start) return { value: 0n, end: 0, overflow: false };
-  let v = 0n;
-  const b = BigInt(base);
-  for (let j = start; j < i; j++) v = v * b + BigInt(s.charCodeAt(j) - 48);
-  if (neg) v = -v;
-  let overflow = false;
-  if (v > LLONG_MAX) {
-    v = LLONG_MAX;
-    overflow = true;
-  } else if (v < LLONG_MIN) {
-    v = LLONG_MIN;
-    overflow = true;
-  }
-  return { value: v, end: i, overflow };
-}
-
-/** strtoll() used the way Redis often does: the whole string must be consumed (`*eptr == '\0'`). */
-export function strtollFull(s: string, base = 10): bigint | null {
-  const r = strtoll(s, base);
-  if (r.end !== s.length) {
-    // "" gives end 0 == length: C accepts it as 0 when the caller only checks *eptr.
-    return null;
-  }
-  return r.value;
 }
 
 /**
@@ -144,41 +69,6 @@ export function formatMemory(bytes: bigint): string {
   if (bytes !== 0n && bytes % mb === 0n) return `${bytes / mb}mb`;
   if (bytes !== 0n && bytes % kb === 0n) return `${bytes / kb}kb`;
   return bytes.toString();
-}
-
-/** Redis sdscatrepr(): a double-quoted, escaped representation (config rewrite, error echo). */
-export function repr(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    switch (c) {
-      case 92:
-        out += '\\\\';
-        break;
-      case 34:
-        out += '\\"';
-        break;
-      case 10:
-        out += '\\n';
-        break;
-      case 13:
-        out += '\\r';
-        break;
-      case 9:
-        out += '\\t';
-        break;
-      case 7:
-        out += '\\a';
-        break;
-      case 8:
-        out += '\\b';
-        break;
-      default:
-        if (c >= 32 && c <= 126) out += s[i];
-        else out += '\\x' + (c & 0xff).toString(16).padStart(2, '0');
-    }
-  }
-  return out + '"';
 }
 
 /** Redis sdssplitlen(s, " "): split on single spaces, keeping empty fields; "" gives []. */

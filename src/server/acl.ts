@@ -18,7 +18,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'crypto';
 import * as fs from 'fs';
 import { stringmatch } from '../util/glob';
-import { splitArgs } from '../protocol/inline';
+import { splitArgs } from '../util/splitargs';
 import type { AclUserRef, Client } from './context';
 import { E } from '../protocol/errors';
 import {

@@ -16,6 +16,7 @@ import * as path from 'path';
 import type { Handler } from './context';
 import type { CmdStat } from './state';
 import { E, unknownCommand } from '../protocol/errors';
+import { string2ll, atoi } from '../util/strconv';
 
 // ---- JSON format -------------------------------------------------------------------------------
 
@@ -562,30 +563,6 @@ function cstrEqLower(a: string, b: string): boolean {
     if (c !== b.charCodeAt(i)) return false;
   }
   return true;
-}
-
-const I64_MAX = 9223372036854775807n;
-const I64_MIN = -9223372036854775808n;
-
-/** Redis' string2ll: strict decimal long long. Returns null when not one. */
-function string2ll(s: string): bigint | null {
-  if (s.length === 0 || s.length > 20) return null;
-  if (s === '0') return 0n;
-  if (!/^-?[1-9][0-9]*$/.test(s)) return null;
-  const v = BigInt(s);
-  if (v > I64_MAX || v < I64_MIN) return null;
-  return v;
-}
-
-/** C atoi() (strtol then int truncation). */
-function atoi(s: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?)([0-9]*)/.exec(s)!;
-  if (m[2].length === 0) return 0;
-  let v = BigInt(m[2]);
-  if (m[1] === '-') v = -v;
-  if (v > I64_MAX) v = I64_MAX;
-  if (v < I64_MIN) v = I64_MIN;
-  return Number(BigInt.asIntN(32, v));
 }
 
 const toInt = (n: number): number => n | 0;

@@ -5,7 +5,7 @@
 import type { Socket } from 'net';
 import { lendScratch, isScratch } from '../protocol/reply';
 import * as R from '../protocol/reply';
-import { splitArgs } from '../protocol/inline';
+import { splitArgs } from '../util/splitargs';
 import type { Client, AclUserRef } from './context';
 import type { Db } from '../keyspace/db';
 import type { CommandSpec } from './commandTable';

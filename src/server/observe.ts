@@ -2,6 +2,7 @@
 import type { Client } from './context';
 import { liveConfig } from './live';
 import { pushRaw } from './push';
+import { repr } from '../util/repr';
 
 export interface SlowlogEntry {
   id: number;
@@ -75,27 +76,6 @@ export function addMonitor(c: Client): void {
 }
 export function removeMonitor(c: Client): void {
   monitors.delete(c);
-}
-
-/** Redis' sdscatrepr: quoted, with \n \r \t \a \b and \xHH escapes. */
-export function repr(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    switch (ch) {
-      case 92: out += '\\\\'; break;
-      case 34: out += '\\"'; break;
-      case 10: out += '\\n'; break;
-      case 13: out += '\\r'; break;
-      case 9: out += '\\t'; break;
-      case 7: out += '\\a'; break;
-      case 8: out += '\\b'; break;
-      default:
-        if (ch >= 32 && ch < 127) out += s[i];
-        else out += '\\x' + ch.toString(16).padStart(2, '0');
-    }
-  }
-  return out + '"';
 }
 
 export function feedMonitors(c: Client, argv: string[]): void {

@@ -3,7 +3,8 @@
 // (see also keyspace.redis.test.ts, which compares byte for byte when redis-server is installed).
 import type { Client } from '../../src/server/context';
 import { keyspace, Db, RObj, stats } from '../../src/keyspace/db';
-import { commands, str2ll } from '../../src/handlers/keyspace/keyspace';
+import { commands } from '../../src/handlers/keyspace/keyspace';
+import { parseLL as str2ll } from '../../src/util/strconv';
 import { deepCopy } from '../../src/handlers/keyspace/clone';
 import { scanStep, parseCursor, decodeCursor, encodeCursor, scanLimits, liveScanCount, forgetScans } from '../../src/keyspace/scan';
 import { activeExpireCycle, resetExpireCycle } from '../../src/keyspace/expire';

@@ -3,7 +3,8 @@
 import type { Client } from '../../src/server/context';
 import { Db, setKeyspaceListener, KeyspaceListener } from '../../src/keyspace/db';
 import { commands } from '../../src/handlers/string';
-import { setMaxBulkLen, maxBulkLen, parseLL, encodeValue } from '../../src/handlers/string/util';
+import { setMaxBulkLen, maxBulkLen, encodeValue } from '../../src/handlers/string/util';
+import { parseLL } from '../../src/util/strconv';
 import { parseLongDouble, formatLongDouble, addLongDouble } from '../../src/handlers/string/longdouble';
 
 let db: Db;

@@ -7,6 +7,7 @@ import { clients } from '../../server/state';
 import { authenticateClient, defaultUser, authRequiredFor } from '../../server/acl';
 import { removeMonitor } from '../../server/observe';
 import { serverInfo } from '../../server/identity';
+import { parseInt64 } from '../../util/strconv';
 
 function ping(c: Client, argv: string[]): void {
   if (argv.length > 2) return error(c, E.wrongArity('ping'));
@@ -21,21 +22,6 @@ function echo(c: Client, argv: string[]): void {
 function quit(c: Client): void {
   R.ok(c);
   c.closeAfterReply();
-}
-
-/** Parses a Redis long long (string2ll rules); null when not an integer. */
-export function parseInt64(s: string): number | null {
-  if (s.length === 0 || s.length > 20) return null;
-  if (!/^-?(0|[1-9][0-9]*)$/.test(s)) return null;
-  if (s === '-0') return null;
-  const n = Number(s);
-  if (!Number.isSafeInteger(n)) {
-    // Out of the exactly representable range: still a valid int64 only within int64 bounds.
-    const b = BigInt(s);
-    if (b > 9223372036854775807n || b < -9223372036854775808n) return null;
-    return n;
-  }
-  return n;
 }
 
 function select(c: Client, argv: string[]): void {

@@ -15,6 +15,7 @@ import { serverStats } from '../../server/state';
 import { infoHooks } from '../../server/info';
 import { clusterMode, helpReply } from '../connection/connection';
 import { cloneValue } from './clone';
+import { parseLL, LLONG_MAX, LLONG_MIN } from '../../util/strconv';
 
 /**
  * Propagation hook. Like Redis' rewriteClientCommandVector, EXPIRE/PEXPIRE/EXPIREAT with a future time
@@ -26,39 +27,13 @@ export const keyspaceHooks = {
   rewriteArgv: (_c: Client, _argv: string[]): void => {},
 };
 
-// ---- integer parsing (Redis string2ll / getIntFromObject) ------------------------------------------
-
-const LLONG_MAX = 9223372036854775807n;
-const LLONG_MIN = -9223372036854775808n;
-
-/** Redis string2ll: optional '-', no '+', no leading zeros/spaces. number when safe, else bigint. */
-export function str2ll(s: string): number | bigint | null {
-  const n = s.length;
-  if (n === 0 || n > 20) return null;
-  let i = 0;
-  if (s.charCodeAt(0) === 45) {
-    if (n === 1) return null;
-    i = 1;
-  }
-  const c0 = s.charCodeAt(i);
-  if (c0 === 48) return n === 1 ? 0 : null; // "0" only; "-0", "01" are rejected
-  if (c0 < 49 || c0 > 57) return null;
-  for (let j = i + 1; j < n; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return null;
-  }
-  if (n - i <= 15) return Number(s);
-  const b = BigInt(s);
-  if (b > LLONG_MAX || b < LLONG_MIN) return null;
-  const v = Number(b);
-  return Number.isSafeInteger(v) ? v : b;
-}
+// ---- integer arguments (Redis getIntFromObject) -----------------------------------------------------
 
 const INT_RANGE_ERR = 'ERR value is out of range, value must between -2147483648 and 2147483647';
 
 /** getIntFromObjectOrReply: returns null after replying with the error. */
 function parseIntArg(c: Client, s: string): number | null {
-  const v = str2ll(s);
+  const v = parseLL(s);
   if (v === null) {
     error(c, E.notInt);
     return null;
@@ -151,7 +126,7 @@ function scan(c: Client, argv: string[]): void {
     const left = argv.length - i;
     const opt = argv[i].toLowerCase();
     if (opt === 'count' && left >= 2) {
-      const v = str2ll(argv[i + 1]);
+      const v = parseLL(argv[i + 1]);
       if (v === null) return error(c, E.notInt);
       if (v < 1) return error(c, E.syntax);
       count = Number(v);
@@ -308,7 +283,7 @@ function expireGeneric(c: Client, argv: string[], name: string, basetimeMs: numb
     return error(c, 'ERR GT and LT options at the same time are not compatible');
   }
 
-  const parsed = str2ll(argv[2]);
+  const parsed = parseLL(argv[2]);
   if (parsed === null) return error(c, E.notInt);
   let when: number;
   if (typeof parsed === 'number' && parsed > -1e12 && parsed < 1e12) {
@@ -408,7 +383,7 @@ function isSharedInt(v: Value): boolean {
 export function encodingOf(v: Value): string {
   if (typeof v === 'number') return 'int';
   if (typeof v === 'string') {
-    if (v.length <= 20 && str2ll(v) !== null) return 'int';
+    if (v.length <= 20 && parseLL(v) !== null) return 'int';
     return v.length <= EMBSTR_LIMIT ? 'embstr' : 'raw';
   }
   return v.encoding();

@@ -6,7 +6,8 @@ import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import * as acl from '../../server/acl';
 import type { Selector } from '../../server/acl';
-import { parseInt64, clientInfoLine, helpReply } from '../connection/connection';
+import { clientInfoLine, helpReply } from '../connection/connection';
+import { parseInt64 } from '../../util/strconv';
 
 // ACL LOG entries record the client's CLIENT LIST line (without its newline).
 acl.setClientInfoProvider((c) => clientInfoLine(c).replace(/\n$/, ''));

@@ -30,6 +30,7 @@ import {
   keyFlagNames,
   tableGeneration,
 } from '../../server/commandTable';
+import { stringmatch } from '../../util/glob';
 
 // ---- serialization -----------------------------------------------------------------------------
 
@@ -214,116 +215,6 @@ export function replyCommandDocs(c: ReplyTarget, spec: CommandSpec): void {
   cachedPart(c, spec, true);
 }
 
-// ---- glob (Redis' stringmatchlen, 7.0 with the nesting limit) ----------------------------------
-
-function lower(ch: number): number {
-  return ch >= 65 && ch <= 90 ? ch + 32 : ch;
-}
-
-function matchImpl(p: string, pi: number, plen: number, s: string, si: number, slen: number, nocase: boolean, skip: { v: boolean }, nesting: number): boolean {
-  if (nesting > 1000) return false;
-  const pc = (i: number): number => (i < p.length ? p.charCodeAt(i) : 0);
-  const sc = (i: number): number => (i < s.length ? s.charCodeAt(i) : 0);
-  while (plen > 0 && slen > 0) {
-    switch (pc(pi)) {
-      case 42: // '*'
-        while (plen > 0 && pc(pi + 1) === 42) {
-          pi++;
-          plen--;
-        }
-        if (plen === 1) return true;
-        while (slen > 0) {
-          if (matchImpl(p, pi + 1, plen - 1, s, si, slen, nocase, skip, nesting + 1)) return true;
-          if (skip.v) return false;
-          si++;
-          slen--;
-        }
-        skip.v = true;
-        return false;
-      case 63: // '?'
-        si++;
-        slen--;
-        break;
-      case 91: {
-        // '['
-        pi++;
-        plen--;
-        const not = pc(pi) === 94;
-        if (not) {
-          pi++;
-          plen--;
-        }
-        let match = false;
-        for (;;) {
-          if (pc(pi) === 92 && plen >= 2) {
-            pi++;
-            plen--;
-            if (pc(pi) === sc(si)) match = true;
-          } else if (pc(pi) === 93) {
-            break;
-          } else if (plen === 0) {
-            pi--;
-            plen++;
-            break;
-          } else if (plen >= 3 && pc(pi + 1) === 45) {
-            let start = pc(pi);
-            let end = pc(pi + 2);
-            let ch = sc(si);
-            if (start > end) {
-              const t = start;
-              start = end;
-              end = t;
-            }
-            if (nocase) {
-              start = lower(start);
-              end = lower(end);
-              ch = lower(ch);
-            }
-            pi += 2;
-            plen -= 2;
-            if (ch >= start && ch <= end) match = true;
-          } else if (!nocase) {
-            if (pc(pi) === sc(si)) match = true;
-          } else if (lower(pc(pi)) === lower(sc(si))) match = true;
-          pi++;
-          plen--;
-        }
-        if (not) match = !match;
-        if (!match) return false;
-        si++;
-        slen--;
-        break;
-      }
-      default:
-        if (pc(pi) === 92 && plen >= 2) {
-          // '\\' escapes the next pattern char
-          pi++;
-          plen--;
-        }
-        if (!nocase) {
-          if (pc(pi) !== sc(si)) return false;
-        } else if (lower(pc(pi)) !== lower(sc(si))) return false;
-        si++;
-        slen--;
-        break;
-    }
-    pi++;
-    plen--;
-    if (slen === 0) {
-      while (pc(pi) === 42 && plen > 0) {
-        pi++;
-        plen--;
-      }
-      break;
-    }
-  }
-  return plen === 0 && slen === 0;
-}
-
-function stringMatch(pattern: string, s: string, nocase: boolean): boolean {
-  return matchImpl(pattern, 0, pattern.length, s, 0, s.length, nocase, { v: false }, 0);
-}
-
 // ---- handlers ----------------------------------------------------------------------------------
 
 function command(c: Client, argv: string[]): void {
@@ -375,6 +266,10 @@ const enum Filter {
   Pattern,
 }
 
+function lower(ch: number): number {
+  return ch >= 65 && ch <= 90 ? ch + 32 : ch;
+}
+
 function eqNoCase(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (lower(a.charCodeAt(i)) !== lower(b.charCodeAt(i))) return false;
@@ -417,7 +312,7 @@ function commandList(c: Client, argv: string[]): void {
       case Filter.AclCat:
         return catBit !== 0 && (spec.aclCategoryBits & catBit) !== 0;
       case Filter.Pattern:
-        return stringMatch(arg, spec.fullName, true);
+        return stringmatch(arg, spec.fullName, true);
     }
   };
   const names: string[] = [];

@@ -7,7 +7,8 @@ import { buildInfo } from '../../server/info';
 import { serverStats, debugFlags } from '../../server/state';
 import { slowlog, slowlogReset, latencyEvents, addMonitor } from '../../server/observe';
 import { serverInfo } from '../../server/identity';
-import { parseInt64, helpReply } from '../connection/connection';
+import { helpReply } from '../connection/connection';
+import { parseInt64 } from '../../util/strconv';
 import { crc64LE } from '../../util/crc64';
 
 function info(c: Client, argv: string[]): void {

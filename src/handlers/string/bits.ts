@@ -3,7 +3,8 @@
 import type { Client, Handler } from '../../server/context';
 import { int, raw } from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
-import { SE, parseLL, strOf, kw, maxBulkLen, zeros, V8_MAX_STRING } from './util';
+import { SE, strOf, kw, maxBulkLen, zeros, clampRange, longLongOrReply, V8_MAX_STRING } from './util';
+import { parseLL } from '../../util/strconv';
 
 /** Set bits per byte value. */
 const POPCOUNT = new Uint8Array(256);
@@ -94,6 +95,40 @@ function popcount(s: string, start: number, end: number): number {
   return n;
 }
 
+/** The BIT|BYTE unit argument of BITCOUNT/BITPOS: true for BIT, false for BYTE, null after replying an error. */
+function parseBitUnit(c: Client, arg: string): boolean | null {
+  const unit = kw(arg);
+  if (unit === 'bit') return true;
+  if (unit === 'byte') return false;
+  error(c, E.syntax);
+  return null;
+}
+
+/** A BITCOUNT/BITPOS range as whole bytes, plus the masks of the bits outside it in the edge bytes. */
+interface ByteSpan {
+  start: number;
+  end: number;
+  firstMask: number;
+  lastMask: number;
+}
+
+/**
+ * Normalises a BITCOUNT/BITPOS start/end (bit indexes when isbit, else byte indexes) over a string of
+ * strlen bytes, like GETRANGE; a bit range becomes the bytes it touches and the edge masks.
+ */
+function byteSpan(start: number, end: number, strlen: number, isbit: boolean): ByteSpan {
+  [start, end] = clampRange(start, end, isbit ? strlen * 8 : strlen);
+  let firstMask = 0;
+  let lastMask = 0;
+  if (isbit && start <= end) {
+    firstMask = ~((1 << (8 - (start % 8))) - 1) & 0xff;
+    lastMask = (1 << (7 - (end % 8))) - 1;
+    start = Math.floor(start / 8);
+    end = Math.floor(end / 8);
+  }
+  return { start, end, firstMask, lastMask };
+}
+
 function bitcountCommand(c: Client, argv: string[]): void {
   const v = c.db.get(argv[1]);
   if (v === undefined) {
@@ -112,45 +147,18 @@ function bitcountCommand(c: Client, argv: string[]): void {
   let firstMask = 0;
   let lastMask = 0;
   if (argc === 4 || argc === 5) {
-    const a = parseLL(argv[2]);
-    if (a === null) {
-      error(c, E.notInt);
-      return;
-    }
-    const b = parseLL(argv[3]);
-    if (b === null) {
-      error(c, E.notInt);
-      return;
-    }
+    const a = longLongOrReply(c, argv[2]);
+    if (a === null) return;
+    const b = longLongOrReply(c, argv[3]);
+    if (b === null) return;
     // 7.0 answers 0 for this empty negative range before it looks at BIT/BYTE.
     if (a < 0 && b < 0 && a > b) {
       raw(c, ':0\r\n');
       return;
     }
-    let isbit = false;
-    if (argc === 5) {
-      const unit = kw(argv[4]);
-      if (unit === 'bit') isbit = true;
-      else if (unit !== 'byte') {
-        error(c, E.syntax);
-        return;
-      }
-    }
-    const totlen = isbit ? strlen * 8 : strlen;
-    start = Number(a);
-    end = Number(b);
-    if (start < 0) start = totlen + start;
-    if (end < 0) end = totlen + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= totlen) end = totlen - 1;
-    if (isbit && start <= end) {
-      // Masks of the bits outside the range in the edge bytes.
-      firstMask = ~((1 << (8 - (start % 8))) - 1) & 0xff;
-      lastMask = (1 << (7 - (end % 8))) - 1;
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    const isbit = argc === 5 ? parseBitUnit(c, argv[4]) : false;
+    if (isbit === null) return;
+    ({ start, end, firstMask, lastMask } = byteSpan(Number(a), Number(b), strlen, isbit));
   } else if (argc === 2) {
     start = 0;
     end = strlen - 1;
@@ -188,11 +196,8 @@ function bitposByte(b: number, bit: number): number {
 }
 
 function bitposCommand(c: Client, argv: string[]): void {
-  const bv = parseLL(argv[2]);
-  if (bv === null) {
-    error(c, E.notInt);
-    return;
-  }
+  const bv = longLongOrReply(c, argv[2]);
+  if (bv === null) return;
   if (bv !== 0 && bv !== 1) {
     error(c, SE.bitArg);
     return;
@@ -217,45 +222,19 @@ function bitposCommand(c: Client, argv: string[]): void {
   let firstMask = 0;
   let lastMask = 0;
   if (argc === 4 || argc === 5 || argc === 6) {
-    const a = parseLL(argv[3]);
-    if (a === null) {
-      error(c, E.notInt);
-      return;
-    }
-    let isbit = false;
-    if (argc === 6) {
-      const unit = kw(argv[5]);
-      if (unit === 'bit') isbit = true;
-      else if (unit !== 'byte') {
-        error(c, E.syntax);
-        return;
-      }
-    }
-    let totlen = strlen;
+    const a = longLongOrReply(c, argv[3]);
+    if (a === null) return;
+    const isbit = argc === 6 ? parseBitUnit(c, argv[5]) : false;
+    if (isbit === null) return;
     if (argc >= 5) {
-      const b = parseLL(argv[4]);
-      if (b === null) {
-        error(c, E.notInt);
-        return;
-      }
+      const b = longLongOrReply(c, argv[4]);
+      if (b === null) return;
       end = Number(b);
       endGiven = true;
     } else {
-      end = isbit ? totlen * 8 + 7 : totlen - 1;
+      end = isbit ? strlen * 8 + 7 : strlen - 1;
     }
-    if (isbit) totlen *= 8;
-    start = Number(a);
-    if (start < 0) start = totlen + start;
-    if (end < 0) end = totlen + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= totlen) end = totlen - 1;
-    if (isbit && start <= end) {
-      firstMask = ~((1 << (8 - (start % 8))) - 1) & 0xff;
-      lastMask = (1 << (7 - (end % 8))) - 1;
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    ({ start, end, firstMask, lastMask } = byteSpan(Number(a), end, strlen, isbit));
   } else if (argc === 3) {
     start = 0;
     end = strlen - 1;

@@ -3,7 +3,7 @@
 import type { Client, Handler } from '../../server/context';
 import { bulk, int, arrayLen, mapLen } from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
-import { SE, parseLL, strOf, kw, maxBulkLen } from './util';
+import { SE, strOf, kw, maxBulkLen, longLongOrReply } from './util';
 
 function lcsCommand(c: Client, argv: string[]): void {
   const db = c.db;
@@ -27,11 +27,8 @@ function lcsCommand(c: Client, argv: string[]): void {
     else if (opt === 'len') getlen = true;
     else if (opt === 'withmatchlen') withmatchlen = true;
     else if (opt === 'minmatchlen' && moreargs > 0) {
-      const m = parseLL(argv[j + 1]);
-      if (m === null) {
-        error(c, E.notInt);
-        return;
-      }
+      const m = longLongOrReply(c, argv[j + 1]);
+      if (m === null) return;
       // Lengths never reach 2^53, so a rounded huge value compares the same.
       minmatchlen = m < 0 ? 0 : Number(m);
       j++;

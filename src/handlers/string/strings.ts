@@ -10,16 +10,16 @@ import { error, E } from '../../protocol/errors';
 import {
   SE,
   MAX_SAFE,
-  LLONG_MAX,
-  LLONG_MIN,
-  parseLL,
   encodeValue,
   strOf,
   valueLen,
   kw,
   checkStringLength,
+  clampRange,
+  longLongOrReply,
   zeros,
 } from './util';
+import { parseLL, LLONG_MAX, LLONG_MIN } from '../../util/strconv';
 import { parseLongDouble, longDoubleFromInt, addLongDouble, formatLongDouble, LongDouble } from './longdouble';
 
 // ---- SET / GETEX option parsing (parseExtendedStringArgumentsOrReply) ----
@@ -150,11 +150,8 @@ const LLONG_MAX_DIV_1000 = LLONG_MAX / BIG_1000;
  * an error. EX/PX are relative to now. Zero, negative and int64-overflowing values are invalid.
  */
 function expireAt(c: Client, arg: string, flags: number, cmd: string): number {
-  const v = parseLL(arg);
-  if (v === null) {
-    error(c, E.notInt);
-    return -1;
-  }
+  const v = longLongOrReply(c, arg);
+  if (v === null) return -1;
   const seconds = (flags & (F_EX | F_EXAT)) !== 0;
   const relative = (flags & (F_EX | F_PX)) !== 0;
   if (typeof v === 'number' && v > 0 && v <= (seconds ? 9e12 : 9e15)) {
@@ -401,16 +398,10 @@ function strlenCommand(c: Client, argv: string[]): void {
 }
 
 function getrangeCommand(c: Client, argv: string[]): void {
-  const a = parseLL(argv[2]);
-  if (a === null) {
-    error(c, E.notInt);
-    return;
-  }
-  const b = parseLL(argv[3]);
-  if (b === null) {
-    error(c, E.notInt);
-    return;
-  }
+  const a = longLongOrReply(c, argv[2]);
+  if (a === null) return;
+  const b = longLongOrReply(c, argv[3]);
+  if (b === null) return;
   const v = c.db.get(argv[1]);
   if (v === undefined) {
     bulk(c, '');
@@ -426,24 +417,14 @@ function getrangeCommand(c: Client, argv: string[]): void {
     bulk(c, '');
     return;
   }
-  // Past the exact check above, magnitudes beyond 2^53 only ever clamp, so numbers suffice.
-  let start = Number(a);
-  let end = Number(b);
-  if (start < 0) start = len + start;
-  if (end < 0) end = len + end;
-  if (start < 0) start = 0;
-  if (end < 0) end = 0;
-  if (end >= len) end = len - 1;
+  const [start, end] = clampRange(Number(a), Number(b), len);
   if (start > end || len === 0) bulk(c, '');
   else bulk(c, start === 0 && end === len - 1 ? s : s.slice(start, end + 1));
 }
 
 function setrangeCommand(c: Client, argv: string[]): void {
-  const off = parseLL(argv[2]);
-  if (off === null) {
-    error(c, E.notInt);
-    return;
-  }
+  const off = longLongOrReply(c, argv[2]);
+  if (off === null) return;
   if (off < 0) {
     error(c, E.offsetRange);
     return;
@@ -495,11 +476,8 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   if (v === undefined) cur = 0;
   else if (typeof v === 'number') cur = v;
   else if (typeof v === 'string') {
-    const p = parseLL(v);
-    if (p === null) {
-      error(c, E.notInt);
-      return;
-    }
+    const p = longLongOrReply(c, v);
+    if (p === null) return;
     cur = p;
   } else {
     error(c, E.wrongType);
@@ -537,20 +515,14 @@ function decrCommand(c: Client, argv: string[]): void {
 }
 
 function incrbyCommand(c: Client, argv: string[]): void {
-  const incr = parseLL(argv[2]);
-  if (incr === null) {
-    error(c, E.notInt);
-    return;
-  }
+  const incr = longLongOrReply(c, argv[2]);
+  if (incr === null) return;
   incrDecr(c, argv[1], incr);
 }
 
 function decrbyCommand(c: Client, argv: string[]): void {
-  const incr = parseLL(argv[2]);
-  if (incr === null) {
-    error(c, E.notInt);
-    return;
-  }
+  const incr = longLongOrReply(c, argv[2]);
+  if (incr === null) return;
   if (typeof incr === 'bigint') {
     if (incr === LLONG_MIN) {
       error(c, SE.decrOverflow);

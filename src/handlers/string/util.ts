@@ -1,8 +1,10 @@
-// Helpers shared by the string-family handlers: Redis' integer parsing (string2ll), the int-encoding rule
-// for stored values, C-string keyword matching, the size limit and error texts not in protocol/errors.ts.
+// Helpers shared by the string-family handlers: the int-encoding rule for stored values, C-string keyword
+// matching, the size limit and error texts not in protocol/errors.ts. Integer parsing (Redis' string2ll)
+// is util/strconv.ts.
 import type { Client } from '../../server/context';
 import { error, E } from '../../protocol/errors';
 import { constants as bufferConstants } from 'buffer';
+import { parseLL, safeIntOf } from '../../util/strconv';
 
 /** proto-max-bulk-len: the largest string value (config module will drive it). */
 export let maxBulkLen = 512 * 1024 * 1024;
@@ -30,70 +32,6 @@ export const SE = {
 } as const;
 
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-export const LLONG_MAX = 9223372036854775807n;
-export const LLONG_MIN = -9223372036854775808n;
-
-/**
- * Redis' string2ll over the whole string: optional '-', no '+', no spaces, no leading zeros ("0" alone
- * is fine, "-0" is not), at most 20 chars, int64 range. Returns a number when the value is a safe
- * integer, a bigint for the rest of the int64 range, null when the text is not an integer.
- */
-export function parseLL(s: string): number | bigint | null {
-  const n = s.length;
-  if (n === 0 || n >= 21) return null;
-  let c = s.charCodeAt(0);
-  let i = 0;
-  let neg = false;
-  if (c === 45) {
-    if (n === 1) return null;
-    neg = true;
-    i = 1;
-    c = s.charCodeAt(1);
-  } else if (c === 48 && n === 1) {
-    return 0;
-  }
-  if (c < 49 || c > 57) return null;
-  let v = c - 48;
-  for (i++; i < n; i++) {
-    c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-    v = v * 10 + (c - 48);
-  }
-  // Exact while the true value stays <= 2^53-1; anything above rounds to >= 2^53.
-  if (v <= MAX_SAFE) return neg ? -v : v;
-  const b = BigInt(s);
-  if (b > LLONG_MAX || b < LLONG_MIN) return null;
-  return b;
-}
-
-/**
- * The canonical safe integer a string denotes (what Redis' tryObjectEncoding would turn into an int),
- * or NaN. No allocation.
- */
-export function safeIntOf(s: string): number {
-  const n = s.length;
-  if (n === 0 || n > 20) return NaN;
-  let c = s.charCodeAt(0);
-  let i = 0;
-  let neg = false;
-  if (c === 45) {
-    if (n === 1) return NaN;
-    neg = true;
-    i = 1;
-    c = s.charCodeAt(1);
-  } else if (c === 48) {
-    return n === 1 ? 0 : NaN;
-  }
-  if (c < 49 || c > 57) return NaN;
-  let v = c - 48;
-  for (i++; i < n; i++) {
-    c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return NaN;
-    v = v * 10 + (c - 48);
-  }
-  if (v > MAX_SAFE) return NaN;
-  return neg ? -v : v;
-}
 
 /** The stored form of a value given by a client (SET, MSET, APPEND on a new key...): Redis' int encoding. */
 export function encodeValue(s: string): string | number {
@@ -140,6 +78,16 @@ export function kw(s: string): string {
 }
 
 /**
+ * Redis' getLongLongFromObjectOrReply: the int64 argument (a number when safe, else a bigint), or null
+ * after replying the "not an integer" error.
+ */
+export function longLongOrReply(c: Client, s: string): number | bigint | null {
+  const v = parseLL(s);
+  if (v === null) error(c, E.notInt);
+  return v;
+}
+
+/**
  * Redis' checkStringLength(size, append): replies the proto-max-bulk-len error and returns false when
  * the result would be too long.
  */
@@ -149,6 +97,21 @@ export function checkStringLength(c: Client, size: number | bigint, append: numb
     return false;
   }
   return true;
+}
+
+/**
+ * Redis' start/end normalisation of GETRANGE, BITCOUNT and BITPOS over `len` units: a negative index
+ * counts from the end, then both are clamped into [0, len - 1]. start > end afterwards is an empty range.
+ * (The "both negative and start > end" shortcut that GETRANGE and BITCOUNT take on the raw values is the
+ * callers' business.) Magnitudes beyond 2^53 only ever clamp, so numbers suffice.
+ */
+export function clampRange(start: number, end: number, len: number): [number, number] {
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  return [start, end];
 }
 
 /** Zero bytes, for growing values (SETRANGE/SETBIT). */
