@@ -144,6 +144,8 @@ export interface CommandSpec extends CommandJson {
   loading: boolean;
   stale: boolean;
   fast: boolean;
+  /** "fast" or documented as O(1): cheap enough that the dispatcher samples its timing. */
+  constantTime: boolean;
   movableKeys: boolean;
   denyOom: boolean;
   pubsub: boolean;
@@ -258,6 +260,7 @@ export function specFromJson(json: CommandJson): CommandSpec {
     loading: fl.has('loading'),
     stale: fl.has('stale'),
     fast: fl.has('fast'),
+    constantTime: fl.has('fast') || json.complexity === 'O(1)',
     movableKeys: fl.has('movablekeys'),
     denyOom: fl.has('denyoom'),
     pubsub: fl.has('pubsub'),

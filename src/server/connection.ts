@@ -228,7 +228,13 @@ export class Connection implements Client {
         const first = buf[pos];
         if (first !== 42 /* '*' */) {
           // Inline command
-          const nl = buf.indexOf(10, pos);
+          let nl = buf.indexOf(10, pos);
+          // Redis finds the line end with strchr(), which stops at a NUL byte: such a line never
+          // completes and ends in "too big inline request". Mirror it rather than run half a line.
+          if (nl !== -1) {
+            const z = buf.indexOf(0, pos);
+            if (z !== -1 && z < nl) nl = -1;
+          }
           if (nl === -1) {
             if (len - pos > PROTO_INLINE_MAX_SIZE) return this.protocolError('too big inline request');
             break;
@@ -289,7 +295,13 @@ export class Connection implements Client {
           this.keep(buf, pos);
           return;
         }
-        this.argv.push(this.argv.length === 0 && bl <= 24 ? this.commandName(buf, pos, bl) : buf.latin1Slice(pos, pos + bl));
+        this.argv.push(
+          this.argv.length === 0 && bl <= 24
+            ? this.commandName(buf, pos, bl)
+            : bl <= 4
+              ? shortArg(buf, pos, bl)
+              : buf.latin1Slice(pos, pos + bl),
+        );
         pos += bl + 2;
         this.bulklen = -1;
         this.multibulk--;
@@ -340,6 +352,22 @@ export class Connection implements Client {
       lendScratch(this);
       if (this.socket.writableLength > OUTPUT_STALL_BYTES) this.stalled = true;
     }
+  }
+}
+
+/** Args of up to 4 bytes: String.fromCharCode beats latin1Slice's call into C++ (measured ~35 vs ~90 ns). */
+function shortArg(buf: Buffer, p: number, n: number): string {
+  switch (n) {
+    case 0:
+      return '';
+    case 1:
+      return String.fromCharCode(buf[p]);
+    case 2:
+      return String.fromCharCode(buf[p], buf[p + 1]);
+    case 3:
+      return String.fromCharCode(buf[p], buf[p + 1], buf[p + 2]);
+    default:
+      return String.fromCharCode(buf[p], buf[p + 1], buf[p + 2], buf[p + 3]);
   }
 }
 
