@@ -29,9 +29,9 @@ const TESTS = [
   { name: 'rpush', off: true },
   { name: 'lpop', off: true },
   { name: 'rpop', off: true },
-  { name: 'sadd', off: true },
-  { name: 'hset', off: true },
-  { name: 'spop', off: true },
+  { name: 'sadd' },
+  { name: 'hset' },
+  { name: 'spop' },
   { name: 'zadd', off: true },
   { name: 'zpopmin', off: true },
   // redis-benchmark's own -t lrange_* also runs an LPUSH fill in the same process (it would

@@ -27,11 +27,45 @@ export interface KeyspaceListener {
   modified(db: Db, key: string): void;
   /** A key expired (lazily or by the active cycle). */
   expired(db: Db, key: string): void;
+  /** The database is about to be emptied (FLUSHDB/FLUSHALL): called before any key is removed. */
+  flushed?(db: Db): void;
 }
 const noopListener: KeyspaceListener = { modified() {}, expired() {} };
 export let listener: KeyspaceListener = noopListener;
+let primaryListener: KeyspaceListener = noopListener;
+const extraListeners: KeyspaceListener[] = [];
+/** Sets the primary listener (the WAL); listeners added with addKeyspaceListener are kept. */
 export function setKeyspaceListener(l: KeyspaceListener): void {
-  listener = l;
+  primaryListener = l;
+  composeListeners();
+}
+/** Adds a listener beside the primary one (WATCH, keyspace notifications). */
+export function addKeyspaceListener(l: KeyspaceListener): void {
+  if (!extraListeners.includes(l)) extraListeners.push(l);
+  composeListeners();
+}
+export function removeKeyspaceListener(l: KeyspaceListener): void {
+  const i = extraListeners.indexOf(l);
+  if (i !== -1) extraListeners.splice(i, 1);
+  composeListeners();
+}
+// One listener is called directly; several through a fan-out (writes pay for a loop only then).
+function composeListeners(): void {
+  const all = [primaryListener, ...extraListeners].filter((l) => l !== noopListener);
+  if (all.length === 0) listener = noopListener;
+  else if (all.length === 1) listener = all[0];
+  else
+    listener = {
+      modified(db, key) {
+        for (let i = 0; i < all.length; i++) all[i].modified(db, key);
+      },
+      expired(db, key) {
+        for (let i = 0; i < all.length; i++) all[i].expired(db, key);
+      },
+      flushed(db) {
+        for (let i = 0; i < all.length; i++) all[i].flushed?.(db);
+      },
+    };
 }
 
 export class Db {
@@ -163,6 +197,7 @@ export class Db {
 
   /** Empties the database, freeing object values. Returns the number of keys removed. */
   flush(): number {
+    if (listener.flushed !== undefined) listener.flushed(this);
     const n = this.dict.size;
     for (const v of this.dict.values()) if (typeof v === 'object' && v.free) v.free();
     this.dict.clear();

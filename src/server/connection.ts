@@ -6,7 +6,8 @@ import type { Socket } from 'net';
 import { lendScratch, isScratch } from '../protocol/reply';
 import * as R from '../protocol/reply';
 import { splitArgs } from '../util/splitargs';
-import type { Client, AclUserRef } from './context';
+import type { Client, AclUserRef, MultiState, WatchState } from './context';
+import { forgetBlockedClient, type BlockState } from './blocking';
 import type { Db } from '../keyspace/db';
 import type { CommandSpec } from './commandTable';
 import { limits, serverStats, clients } from './state';
@@ -46,6 +47,11 @@ export class Connection implements Client {
   cmd: CommandSpec | null = null;
   /** Peer is on the loopback interface (protected mode, DEBUG 'local'). */
   isLocal = true;
+  subscriptions = 0;
+  multi: MultiState | null = null;
+  watch: WatchState | null = null;
+  blocked: BlockState | null = null;
+  denyBlocking = false;
 
   readonly socket: Socket;
   private readonly dispatch: Dispatch;
@@ -85,10 +91,29 @@ export class Connection implements Client {
   }
 
   flagsText(): string {
+    // Redis' order (getClientInfoString): O P x b d e; N when none.
     let f = '';
     if (this.monitor) f += 'O';
+    if (this.subscriptions > 0) f += 'P';
+    if (this.multi !== null) f += 'x';
+    if (this.blocked !== null) f += 'b';
+    if (this.watch !== null && this.watch.dirty) f += 'd';
+    if (this.noEvict) f += 'e';
     return f === '' ? 'N' : f;
   }
+  /** Called by the blocking layer once this client is unblocked: run the input that waited meanwhile. */
+  unblocked(): void {
+    if (this.resumeQueued) return;
+    this.resumeQueued = true;
+    // Not synchronously: the unblocking happens inside another client's command (which owns the
+    // shared reply scratch); run once the current task is done, before any new I/O.
+    queueMicrotask(() => {
+      this.resumeQueued = false;
+      if (this.closed || this.blocked !== null) return;
+      if (this.qbuf !== null && !this.stalled) this.onData(EMPTY);
+    });
+  }
+  private resumeQueued = false;
   qbufLen(): number {
     return (this.qbuf ? this.qbuf.length : 0) + this.bigHave;
   }
@@ -223,7 +248,7 @@ export class Connection implements Client {
   private parse(buf: Buffer): void {
     const len = buf.length;
     let pos = 0;
-    while (pos < len && !this.closing && !this.stalled) {
+    while (pos < len && !this.closing && !this.stalled && this.blocked === null) {
       if (this.multibulk === 0) {
         const first = buf[pos];
         if (first !== 42 /* '*' */) {
@@ -411,10 +436,14 @@ function flushPending(): void {
   }
 }
 
-let closedHook: (c: Connection) => void = () => {};
-export function setClientClosedHook(fn: (c: Connection) => void): void {
-  closedHook = fn;
+const closedHooks: ((c: Connection) => void)[] = [];
+/** Adds a hook run when a client disconnects (MULTI/WATCH, pub/sub, tracking clean-up). */
+export function addClientClosedHook(fn: (c: Connection) => void): void {
+  if (!closedHooks.includes(fn)) closedHooks.push(fn);
 }
+/** Same as addClientClosedHook (kept for existing callers; hooks accumulate). */
+export const setClientClosedHook = addClientClosedHook;
 function onClientClosed(c: Connection): void {
-  closedHook(c);
+  if (c.blocked !== null) forgetBlockedClient(c);
+  for (let i = 0; i < closedHooks.length; i++) closedHooks[i](c);
 }

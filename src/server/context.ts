@@ -3,6 +3,7 @@
 import type { ReplyTarget } from '../protocol/reply';
 import type { Db } from '../keyspace/db';
 import type { CommandSpec } from './commandTable';
+import type { BlockState } from './blocking';
 
 export interface AclUserRef {
   name: string;
@@ -40,8 +41,46 @@ export interface Client extends ReplyTarget {
   kill(): void;
   /** Set by MONITOR. */
   monitor: boolean;
-  /** Set to true for the command being executed if it was MULTI-queued etc. (reserved) */
+  /** The command being executed (null between commands). */
   cmd: CommandSpec | null;
+  /** Pub/sub subscriptions (channels + patterns + shard channels); maintained by the pub/sub handlers.
+   *  In RESP2, a client with subscriptions may only run (P|S)(UN)SUBSCRIBE, PING, QUIT, RESET. */
+  subscriptions: number;
+  /** MULTI state; null when not in a transaction (the dispatcher queues commands while non-null). */
+  multi: MultiState | null;
+  /** WATCHed keys and the CAS-dirty flag; null when the client watches nothing. */
+  watch: WatchState | null;
+  /** Blocked on keys (BLPOP, BZPOPMIN ...): see server/blocking.ts. null when not blocked. */
+  blocked: BlockState | null;
+  /** Set while running EXEC (and scripts): blocking commands must answer as if timed out. */
+  denyBlocking: boolean;
+  /** Called by the blocking layer after the client was unblocked (the connection resumes its input). */
+  unblocked?(): void;
+}
+
+/** One command queued between MULTI and EXEC. */
+export interface QueuedCommand {
+  spec: CommandSpec;
+  argv: string[];
+  /** Per-command client flags to restore when it runs inside EXEC (e.g. ASKING in cluster mode). */
+  flags: number;
+}
+export interface MultiState {
+  cmds: QueuedCommand[];
+  /** An error happened while queueing: EXEC answers EXECABORT. */
+  dirtyExec: boolean;
+}
+export interface WatchedKey {
+  client: Client;
+  db: Db;
+  key: string;
+  /** The key was already logically expired when WATCH ran (Redis 7.0 semantics). */
+  expired: boolean;
+}
+export interface WatchState {
+  keys: WatchedKey[];
+  /** A watched key was touched: EXEC answers a null array. */
+  dirty: boolean;
 }
 
 export type Handler = (c: Client, argv: string[]) => void;

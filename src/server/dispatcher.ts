@@ -1,6 +1,7 @@
-// The single path every command takes: lookup + arity (from commands/*.json) -> auth -> ACL -> handler,
-// then stats, slowlog, latency and MONITOR. Persistence, WATCH and cluster routing hook in here, once,
-// rather than in each handler.
+// The single path every command takes: lookup + arity (from commands/*.json) -> auth -> no-multi -> ACL
+// -> protected -> RESP2 subscribed mode -> MULTI queue -> handler (call()), then stats, slowlog, latency,
+// MONITOR, and serving the clients blocked on keys the command made ready. Persistence, WATCH and
+// cluster routing hook in here, once, rather than in each handler.
 import type { Connection } from './connection';
 import type { CommandSpec } from './commandTable';
 import { lookupCommand, getKeys } from './commandTable';
@@ -10,12 +11,14 @@ import * as errors from '../protocol/errors';
 import { serverStats, cmdStat } from './state';
 import { slowlogRecord, latencyRecord, feedMonitors, monitorCount } from './observe';
 import { liveConfig } from './live';
+import * as R from '../protocol/reply';
+import type { Client } from './context';
+import { readyState, handleClientsBlockedOnKeys } from './blocking';
 
 /** Fast path: raw argv[0] text -> spec, for top-level commands without subcommands. */
 const fastCache = new Map<string, CommandSpec>();
 
 export function dispatch(c: Connection, argv: string[]): void {
-  serverStats.totalCommands++;
   let spec = fastCache.get(argv[0]);
   if (spec === undefined || !arityOk(spec, argv.length)) {
     const r = lookupCommand(argv);
@@ -23,7 +26,7 @@ export function dispatch(c: Connection, argv: string[]): void {
       // Redis counts rejected calls against the command when it exists (arity), else nothing.
       const known = r.known;
       if (known) cmdStat(known.fullName).rejected++;
-      error(c, r.error ?? E.syntax);
+      reject(c, r.error ?? E.syntax, known, argv);
       return;
     }
     spec = r.spec;
@@ -36,28 +39,101 @@ export function dispatch(c: Connection, argv: string[]): void {
 
   if (!c.authenticated && !spec.noAuth && authRequired(c)) {
     cmdStat(spec.fullName).rejected++;
-    error(c, E.noAuth);
+    reject(c, E.noAuth, spec, argv);
+    return afterReplyMode(c, replyMode);
+  }
+  const multi = c.multi;
+  if (multi !== null && spec.noMulti) {
+    cmdStat(spec.fullName).rejected++;
+    reject(c, 'ERR Command not allowed inside a transaction', spec, argv);
     return afterReplyMode(c, replyMode);
   }
   if (!(c.user as User).allowsAll) {
     c.lastCmd = spec.fullName;
-    const denied = checkClientCommand(c, spec, argv, spec.hasKeys ? getKeys(spec, argv) : NO_KEYS);
+    const keys = spec.hasKeys ? getKeys(spec, argv) : NO_KEYS;
+    const denied = checkClientCommand(c, spec, argv, keys, undefined, multi !== null ? 'multi' : 'toplevel');
     if (denied !== null) {
       cmdStat(spec.fullName).rejected++;
-      error(c, denied);
+      reject(c, denied, spec, argv);
       return afterReplyMode(c, replyMode);
     }
   }
   if (spec.isProtected && !protectedAllowed(c)) {
     cmdStat(spec.fullName).rejected++;
-    error(c, protectedError(spec));
+    reject(c, protectedError(spec), spec, argv);
+    return afterReplyMode(c, replyMode);
+  }
+  // RESP2 subscribed mode: only the pub/sub commands, PING, QUIT and RESET.
+  if (c.subscriptions > 0 && c.resp === 2 && !SUBSCRIBED_OK.has(spec.fullName)) {
+    cmdStat(spec.fullName).rejected++;
+    reject(
+      c,
+      `ERR Can't execute '${spec.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      spec,
+      argv,
+    );
     return afterReplyMode(c, replyMode);
   }
 
-  c.cmd = spec;
   c.lastCmd = spec.fullName;
+  if (multi !== null && !TX_CONTROL.has(spec.fullName)) {
+    // Queued for EXEC. An aborted transaction (queueing error or touched WATCH) queues nothing more.
+    if (!multi.dirtyExec && (c.watch === null || !c.watch.dirty)) multi.cmds.push({ spec, argv, flags: 0 });
+    R.raw(c, '+QUEUED\r\n');
+    return afterReplyMode(c, replyMode);
+  }
+  call(c, spec, argv);
+  // Serve clients blocked on keys this command (or this EXEC) made ready.
+  if (readyState.pending !== 0) handleClientsBlockedOnKeys();
+  afterReplyMode(c, replyMode);
+}
+
+/** Commands run immediately even between MULTI and EXEC (Redis' processCommand list). */
+const TX_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** Commands a RESP2 client with subscriptions may run. */
+const SUBSCRIBED_OK = new Set(['subscribe', 'ssubscribe', 'psubscribe', 'unsubscribe', 'sunsubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
+
+/**
+ * Redis' rejectCommand: an error reply that also aborts a transaction being queued (EXECABORT). A
+ * rejected EXEC discards the transaction at once and says why (execCommandAbort), in or out of MULTI.
+ */
+function reject(c: Client, msg: string, spec: CommandSpec | undefined, argv: string[]): void {
+  if (c.multi !== null) c.multi.dirtyExec = true;
+  if (spec !== undefined && spec.fullName === 'exec') {
+    txHooks.discard(c);
+    // Redis' texts of these rejections carry no "ERR " (it is added when replied on their own).
+    error(c, 'EXECABORT Transaction discarded because of: ' + (msg.startsWith('ERR ') ? msg.slice(4) : msg));
+    if (monitorCount() > 0) feedMonitors(c, argv);
+  } else {
+    error(c, msg);
+  }
+  errBase = errors.totalErrorReplies;
+}
+
+/** Set by the transaction handlers (src/handlers/tx): leave MULTI and unwatch. */
+export const txHooks = {
+  discard(c: Client): void {
+    c.multi = null;
+  },
+};
+
+/**
+ * Errors replied since the last command completed (Redis' static prev_err_count in
+ * incrCommandStatsOnError): a command is "failed" only for errors it replied itself, so EXEC does not
+ * count the errors of the commands it ran.
+ */
+let errBase = 0;
+
+/**
+ * Runs a command whose checks passed (Redis' call()): the handler, then stats, slowlog, latency and
+ * MONITOR. EXEC runs its queued commands through here. A command that blocked the client
+ * (BLPOP...) has its stats counted when it completes (server/blocking.ts).
+ */
+export function call(c: Client, spec: CommandSpec, argv: string[]): void {
+  const prevCmd = c.cmd;
+  c.cmd = spec;
   const st = spec.stat ?? (spec.stat = cmdStat(spec.fullName));
-  const errorsBefore = errors.totalErrorReplies;
+  errBase = errors.totalErrorReplies;
   // Timing costs two clock reads (~110 ns); O(1) commands (flag "fast" or documented complexity "O(1)")
   // are timed one call in FAST_SAMPLE and the figure scaled; every other command is timed always (they
   // are the ones that reach the slowlog).
@@ -65,18 +141,23 @@ export function dispatch(c: Connection, argv: string[]): void {
     const t0 = performance.now();
     spec.handler!(c, argv);
     const us = (performance.now() - t0) * 1000;
-    st.usec += spec.constantTime ? us * FAST_SAMPLE : us;
-    const slower = liveConfig.slowlogSlowerThan;
-    if (us >= slower && slower >= 0 && !spec.skipSlowlog) slowlogRecord(c, argv, us);
-    if (liveConfig.latencyThresholdMs > 0 && us / 1000 >= liveConfig.latencyThresholdMs) latencyRecord('command', us / 1000);
+    if (c.blocked === null) {
+      st.usec += spec.constantTime ? us * FAST_SAMPLE : us;
+      const slower = liveConfig.slowlogSlowerThan;
+      if (us >= slower && slower >= 0 && !spec.skipSlowlog) slowlogRecord(c, argv, us);
+      if (liveConfig.latencyThresholdMs > 0 && us / 1000 >= liveConfig.latencyThresholdMs) latencyRecord('command', us / 1000);
+    }
   } else {
     spec.handler!(c, argv);
   }
-  st.calls++;
-  if (errors.totalErrorReplies !== errorsBefore) st.failed++;
+  if (c.blocked === null) {
+    serverStats.totalCommands++;
+    st.calls++;
+    if (errors.totalErrorReplies !== errBase) st.failed++;
+  }
+  errBase = errors.totalErrorReplies;
   if (monitorCount() > 0 && !spec.skipMonitor && !spec.isAdmin) feedMonitors(c, argv);
-  c.cmd = null;
-  afterReplyMode(c, replyMode);
+  c.cmd = prevCmd;
 }
 
 const NO_KEYS: number[] = [];

@@ -6,6 +6,8 @@ import { keyspace, stats as ksStats } from '../keyspace/db';
 import { serverStats, clients, cmdStats, limits } from './state';
 import { errorStats, totalErrorReplies } from '../protocol/errors';
 import { serverInfo } from './identity';
+import { numChannels, numPatterns, numShardChannels } from './pubsub';
+import { blockedClientCount, clientsInTimeoutTable } from './blocking';
 
 export type Section = () => [string, string | number][];
 interface SectionDef {
@@ -112,9 +114,9 @@ registerInfoSection('clients', 'Clients', () => [
   ['maxclients', limits.maxclients],
   ['client_recent_max_input_buffer', 0],
   ['client_recent_max_output_buffer', 0],
-  ['blocked_clients', 0],
+  ['blocked_clients', blockedClientCount()],
   ['tracking_clients', 0],
-  ['clients_in_timeout_table', 0],
+  ['clients_in_timeout_table', clientsInTimeoutTable()],
 ]);
 
 registerInfoSection('memory', 'Memory', () => {
@@ -181,8 +183,9 @@ registerInfoSection('stats', 'Stats', () => [
   ['evicted_clients', 0],
   ['keyspace_hits', ksStats.hits],
   ['keyspace_misses', ksStats.misses],
-  ['pubsub_channels', 0],
-  ['pubsub_patterns', 0],
+  ['pubsub_channels', numChannels()],
+  ['pubsub_patterns', numPatterns()],
+  ['pubsubshard_channels', numShardChannels()],
   ['latest_fork_usec', 0],
   ['total_forks', 0],
   ['migrate_cached_sockets', 0],

@@ -7,10 +7,17 @@ import { clients } from '../../server/state';
 import { authenticateClient, defaultUser, authRequiredFor } from '../../server/acl';
 import { removeMonitor } from '../../server/observe';
 import { serverInfo } from '../../server/identity';
+import { clientSubscriptionCounts } from '../../server/pubsub';
 import { parseInt64 } from '../../util/strconv';
 
 function ping(c: Client, argv: string[]): void {
   if (argv.length > 2) return error(c, E.wrongArity('ping'));
+  // RESP2 subscribed mode (Redis' CLIENT_PUBSUB): ["pong", msg or ""].
+  if (c.resp === 2 && c.subscriptions > 0) {
+    R.raw(c, '*2\r\n$4\r\npong\r\n');
+    R.bulk(c, argv.length === 1 ? '' : argv[1]);
+    return;
+  }
   if (argv.length === 1) R.raw(c, '+PONG\r\n');
   else R.bulk(c, argv[1]);
 }
@@ -131,9 +138,10 @@ export function clientInfoLine(c: Client): string {
   const idle = Math.floor((now - c.lastInteraction) / 1000);
   const qbuf = c.qbufLen();
   const omem = c.outputLen();
+  const subs = clientSubscriptionCounts(c);
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} age=${age} idle=${idle} flags=${c.flagsText()} ` +
-    `db=${c.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} argv-mem=0 multi-mem=0 ` +
+    `db=${c.db.id} sub=${subs.sub} psub=${subs.psub} ssub=${subs.ssub} multi=${c.multi ? c.multi.cmds.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} argv-mem=0 multi-mem=0 ` +
     `rbs=1024 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${22000 + qbuf + omem} events=r cmd=${c.lastCmd} user=${c.user.name} ` +
     `redir=-1 resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}\n`
   );
@@ -176,7 +184,7 @@ function clientList(c: Client, argv: string[]): void {
       const t = argv[3].toLowerCase();
       if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(t))
         return error(c, `ERR Unknown client type '${argv[3]}'`);
-      list = t === 'normal' ? list : [];
+      list = t === 'pubsub' ? list.filter((x) => x.subscriptions > 0) : t === 'normal' ? list.filter((x) => x.subscriptions === 0) : [];
     } else if (opt === 'id' && argv.length >= 4) {
       const ids = new Set<number>();
       for (let i = 3; i < argv.length; i++) {
@@ -255,7 +263,7 @@ function clientKill(c: Client, argv: string[]): void {
   let self = false;
   for (const x of [...clients.values()]) {
     if (id !== null && x.id !== id) continue;
-    if (type !== null && type !== 'normal') continue;
+    if (type !== null && type !== (x.subscriptions > 0 ? 'pubsub' : 'normal')) continue;
     if (addr !== null && x.addr !== addr) continue;
     if (laddr !== null && x.laddr !== laddr) continue;
     if (user !== null && x.user.name !== user) continue;

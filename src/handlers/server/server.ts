@@ -165,6 +165,7 @@ const LATENCY_HELP = [
 ];
 
 function monitor(c: Client): void {
+  if (c.denyBlocking) return error(c, "ERR MONITOR isn't allowed for DENY BLOCKING client");
   if (c.monitor) return R.ok(c);
   addMonitor(c);
   R.ok(c);

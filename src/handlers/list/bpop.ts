@@ -1,0 +1,122 @@
+// Blocking list commands (Redis 7.0): BLPOP BRPOP BLMPOP BLMOVE BRPOPLPUSH.
+//
+// Each tries to serve the call at once like its non-blocking twin; otherwise the client blocks on the
+// keys (src/server/blocking.ts) with a `retry` closure that makes the same attempt when a key is
+// signalled ready. As in Redis 7.0 when it serves blocked clients: a source key that now holds another
+// type is skipped (the client keeps waiting); a BLMOVE/BRPOPLPUSH destination of another type ends
+// the wait with WRONGTYPE (the element stays in the source). Inside MULTI/EXEC or a script the call
+// answers at once: null array (BLPOP, BRPOP, BLMPOP) or null bulk (BLMOVE, BRPOPLPUSH). A timeout
+// (or CLIENT UNBLOCK) answers a null array for all of them, BLMOVE included (Redis 7.0's
+// replyToBlockedClientTimedOut).
+import type { Client, Handler } from '../../server/context';
+import { nullArray, nullBulk, arrayLen, bulk } from '../../protocol/reply';
+import { error, E } from '../../protocol/errors';
+import { RList } from '../../keyspace/types/list';
+import { blockForKeys, mustNotBlock, parseTimeout } from '../../server/blocking';
+import { afterRemoval, moveElement, mpopFrom, parseMpop, whereOrReply } from './list';
+import { popAndReply } from './reply';
+
+const timeoutNullArray = (c: Client): void => nullArray(c);
+
+/**
+ * BLPOP/BRPOP attempt: pops one element from the first non-empty list among keys and replies
+ * [key, element]. 1 served, 0 nothing to pop, -1 error replied.
+ */
+function popFirst(c: Client, keys: readonly string[], tail: boolean, retrying: boolean): number {
+  const db = c.db;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const v = db.getForWrite(key);
+    if (v === undefined) continue;
+    if (!(v instanceof RList)) {
+      if (retrying) continue;
+      error(c, E.wrongType);
+      return -1;
+    }
+    if (v.len === 0) continue;
+    arrayLen(c, 2);
+    bulk(c, key);
+    popAndReply(c, v, tail);
+    afterRemoval(db, key, v);
+    return 1;
+  }
+  return 0;
+}
+
+/** Keys to try on a retry: the signalled key alone when the blocking layer names it (Redis 7.0 serves
+ *  a blocked client from the key that became ready), else all of them in order. */
+function retryKeys(keys: readonly string[], key: string | undefined): readonly string[] {
+  return key !== undefined && keys.includes(key) ? [key] : keys;
+}
+
+function bpop(c: Client, argv: string[], tail: boolean): void {
+  const timeout = parseTimeout(c, argv[argv.length - 1]);
+  if (timeout === null) return;
+  const keys = argv.slice(1, argv.length - 1);
+  if (popFirst(c, keys, tail, false) !== 0) return;
+  if (mustNotBlock(c)) return nullArray(c);
+  blockForKeys(c, keys, timeout, (bc: Client, key?: string) => popFirst(bc, retryKeys(keys, key), tail, true) === 1, timeoutNullArray);
+}
+
+function blpop(c: Client, argv: string[]): void {
+  bpop(c, argv, false);
+}
+function brpop(c: Client, argv: string[]): void {
+  bpop(c, argv, true);
+}
+
+function blmpop(c: Client, argv: string[]): void {
+  const timeout = parseTimeout(c, argv[1]);
+  if (timeout === null) return;
+  const p = parseMpop(c, argv, 2);
+  if (p === null) return;
+  const { keys, tail, count } = p;
+  if (mpopFrom(c, keys, tail, count, false) !== 0) return;
+  if (mustNotBlock(c)) return nullArray(c);
+  blockForKeys(c, keys, timeout, (bc: Client, key?: string) => mpopFrom(bc, retryKeys(keys, key), tail, count, true) === 1, timeoutNullArray);
+}
+
+/** BLMOVE/BRPOPLPUSH attempt. 1 served (or error replied), 0 must wait. */
+function tryMove(c: Client, src: string, dst: string, fromTail: boolean, toTail: boolean, retrying: boolean): number {
+  // (a destination of the wrong type answers WRONGTYPE on a retry too, see the header)
+  const v = c.db.getForWrite(src);
+  if (v === undefined) return 0;
+  if (!(v instanceof RList)) {
+    if (retrying) return 0;
+    error(c, E.wrongType);
+    return 1;
+  }
+  if (v.len === 0) return 0;
+  moveElement(c, src, v, dst, fromTail, toTail);
+  return 1;
+}
+
+function bmove(c: Client, src: string, dst: string, fromTail: boolean, toTail: boolean, timeout: number): void {
+  if (tryMove(c, src, dst, fromTail, toTail, false) !== 0) return;
+  if (mustNotBlock(c)) return nullBulk(c);
+  blockForKeys(c, [src], timeout, (bc: Client) => tryMove(bc, src, dst, fromTail, toTail, true) === 1, timeoutNullArray);
+}
+
+function blmove(c: Client, argv: string[]): void {
+  const from = whereOrReply(c, argv[3]);
+  if (from < 0) return;
+  const to = whereOrReply(c, argv[4]);
+  if (to < 0) return;
+  const timeout = parseTimeout(c, argv[5]);
+  if (timeout === null) return;
+  bmove(c, argv[1], argv[2], from === 1, to === 1, timeout);
+}
+
+function brpoplpush(c: Client, argv: string[]): void {
+  const timeout = parseTimeout(c, argv[3]);
+  if (timeout === null) return;
+  bmove(c, argv[1], argv[2], true, false, timeout);
+}
+
+export const commands: Record<string, Handler> = {
+  blpop,
+  brpop,
+  blmpop,
+  blmove,
+  brpoplpush,
+};

@@ -1,0 +1,356 @@
+// Shared parsing and reply helpers of the sorted set commands (Redis 7.0 t_zset.c, util.c):
+// strtod-exact score parsing (string2d for scores, zslParseRange for score ranges), lex range items,
+// error texts, and the score/element reply shapes of RESP2 and RESP3.
+import type { Client } from '../../server/context';
+import type { Value } from '../../keyspace/db';
+import * as R from '../../protocol/reply';
+import { error, E } from '../../protocol/errors';
+import { parseLL } from '../../util/strconv';
+import { RZSet, LexBound, ScoreRange } from '../../keyspace/types/zset';
+
+export const ZE = {
+  minMaxFloat: 'ERR min or max is not a float',
+  minMaxLex: 'ERR min or max not valid string range item',
+  nan: 'ERR resulting score is not a number (NaN)',
+  xxnx: 'ERR XX and NX options at the same time are not compatible',
+  gtltnx: 'ERR GT, LT, and/or NX options at the same time are not compatible',
+  incrPair: 'ERR INCR option supports a single increment-element pair',
+  weight: 'ERR weight value is not a float',
+  limitRank: 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX',
+  withscoresLex: 'ERR syntax error, WITHSCORES not supported in combination with BYLEX',
+  positive: 'ERR value is out of range, must be positive',
+  limitNeg: "ERR LIMIT can't be negative",
+  numkeys: 'ERR numkeys should be greater than 0',
+  count: 'ERR count should be greater than 0',
+  atLeastOne: (cmd: string) => `ERR at least 1 input key is needed for '${cmd}' command`,
+} as const;
+
+// ---- strtod ---------------------------------------------------------------------------------------
+
+/** C isspace() in the C locale. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  if (l >= 97 && l <= 102) return l - 87;
+  return -1;
+}
+/** Case-insensitive ASCII match of `word` (lower case) at s[i]. */
+function matchCI(s: string, i: number, word: string): boolean {
+  if (i + word.length > s.length) return false;
+  for (let j = 0; j < word.length; j++) if ((s.charCodeAt(i + j) | 0x20) !== word.charCodeAt(j)) return false;
+  return true;
+}
+
+/** Result of strtodPrefix. */
+export interface Strtod {
+  value: number;
+  /** Index just past the parsed number; equal to `start` when nothing was parsed (C leaves endptr = nptr). */
+  end: number;
+  /** errno == ERANGE: overflow to +-inf, or a non-zero number that underflowed to 0. */
+  range: boolean;
+}
+
+/**
+ * glibc strtod() from s[start]: leading whitespace, sign, decimal or hexadecimal ("0x1.8p3") floats,
+ * "inf"/"infinity"/"nan"/"nan(...)" in any case. Decimal conversion uses JS' correctly rounded parser,
+ * as glibc rounds correctly too.
+ */
+export function strtodPrefix(s: string, start = 0): Strtod {
+  const n = s.length;
+  let i = start;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  const sc = s.charCodeAt(i);
+  if (sc === 43 || sc === 45) {
+    neg = sc === 45;
+    i++;
+  }
+  // inf / infinity / nan
+  const c0 = s.charCodeAt(i) | 0x20;
+  if (c0 === 105 /* i */ && matchCI(s, i, 'inf')) {
+    const e = matchCI(s, i + 3, 'inity') ? i + 8 : i + 3;
+    return { value: neg ? -Infinity : Infinity, end: e, range: false };
+  }
+  if (c0 === 110 /* n */ && matchCI(s, i, 'nan')) {
+    let e = i + 3;
+    if (s.charCodeAt(e) === 40 /* ( */) {
+      let k = e + 1;
+      while (k < n) {
+        const ch = s.charCodeAt(k);
+        if (isDigit(ch) || ((ch | 0x20) >= 97 && (ch | 0x20) <= 122) || ch === 95) k++;
+        else break;
+      }
+      if (s.charCodeAt(k) === 41 /* ) */) e = k + 1;
+    }
+    return { value: NaN, end: e, range: false };
+  }
+  // hexadecimal
+  if (s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 0x20) === 120 /* x */) {
+    let k = i + 2;
+    let mant = 0n;
+    let digits = 0;
+    let fracDigits = 0;
+    let seenDot = false;
+    for (; k < n; k++) {
+      const ch = s.charCodeAt(k);
+      if (ch === 46 && !seenDot) {
+        seenDot = true;
+        continue;
+      }
+      const h = hexVal(ch);
+      if (h < 0) break;
+      mant = mant * 16n + BigInt(h);
+      digits++;
+      if (seenDot) fracDigits++;
+    }
+    if (digits === 0) {
+      // "0x" without hex digits: strtod converts the "0" only
+      return { value: neg ? -0 : 0, end: i + 1, range: false };
+    }
+    let exp = -4 * fracDigits;
+    let e = k;
+    if ((s.charCodeAt(k) | 0x20) === 112 /* p */) {
+      let m = k + 1;
+      let eneg = false;
+      const es = s.charCodeAt(m);
+      if (es === 43 || es === 45) {
+        eneg = es === 45;
+        m++;
+      }
+      if (isDigit(s.charCodeAt(m))) {
+        let ev = 0;
+        while (m < n && isDigit(s.charCodeAt(m))) {
+          if (ev < 1e6) ev = ev * 10 + (s.charCodeAt(m) - 48);
+          m++;
+        }
+        exp += eneg ? -ev : ev;
+        e = m;
+      }
+    }
+    let v: number;
+    if (mant === 0n) v = 0;
+    else {
+      // scale the mantissa to ~64 bits, then apply the binary exponent
+      const bits = mant.toString(2).length;
+      if (bits > 64) {
+        const shift = bits - 64;
+        const sticky = (mant & ((1n << BigInt(shift)) - 1n)) !== 0n ? 1n : 0n;
+        mant = (mant >> BigInt(shift)) | sticky;
+        exp += shift;
+      }
+      const e2 = exp > 2200 ? 2200 : exp < -2400 ? -2400 : exp;
+      const half = Math.trunc(e2 / 2);
+      v = Number(mant) * Math.pow(2, half) * Math.pow(2, e2 - half);
+    }
+    const range = v === Infinity || (v === 0 && mant !== 0n);
+    return { value: neg ? -v : v, end: e, range };
+  }
+  // decimal
+  const numStart = i;
+  let k = i;
+  let nonzero = false;
+  let digits = 0;
+  while (k < n && isDigit(s.charCodeAt(k))) {
+    if (s.charCodeAt(k) !== 48) nonzero = true;
+    k++;
+    digits++;
+  }
+  if (k < n && s.charCodeAt(k) === 46) {
+    k++;
+    while (k < n && isDigit(s.charCodeAt(k))) {
+      if (s.charCodeAt(k) !== 48) nonzero = true;
+      k++;
+      digits++;
+    }
+  }
+  if (digits === 0) return { value: 0, end: start, range: false };
+  if (k < n && (s.charCodeAt(k) | 0x20) === 101 /* e */) {
+    let m = k + 1;
+    const es = s.charCodeAt(m);
+    if (es === 43 || es === 45) m++;
+    if (m < n && isDigit(s.charCodeAt(m))) {
+      while (m < n && isDigit(s.charCodeAt(m))) m++;
+      k = m;
+    }
+  }
+  let v = Number(s.slice(numStart, k));
+  if (v !== v) v = 0; // cannot happen: the slice is valid decimal syntax
+  const range = v === Infinity || (v === 0 && nonzero);
+  return { value: neg ? -v : v, end: k, range };
+}
+
+/**
+ * Redis' string2d (getDoubleFromObject): the whole string must be a strtod number, with no leading
+ * space, no overflow or underflow to zero, not NaN. Returns NaN when invalid.
+ */
+export function string2d(s: string): number {
+  const n = s.length;
+  if (n === 0) return NaN;
+  const c = s.charCodeAt(0);
+  // fast path: plain integers of up to 15 digits
+  if (n <= 15 && ((c >= 48 && c <= 57) || c === 45)) {
+    let i = c === 45 ? 1 : 0;
+    if (i < n) {
+      let v = 0;
+      for (; i < n; i++) {
+        const d = s.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+      }
+      if (i === n) return c === 45 ? -v : v;
+    }
+  }
+  if (isSpace(c)) return NaN;
+  const r = strtodPrefix(s, 0);
+  if (r.end !== n || r.range) return NaN;
+  return r.value;
+}
+
+/** getDoubleFromObjectOrReply: the value, or null after replying `msg` (default: not a valid float). */
+export function doubleOrReply(c: Client, s: string, msg: string = E.notFloat): number | null {
+  const v = string2d(s);
+  if (v !== v) {
+    error(c, msg);
+    return null;
+  }
+  return v;
+}
+
+/** One zslParseRange item: strtod, then only the end of the C string may follow. NaN when invalid. */
+function rangeItem(s: string, from: number): number {
+  const r = strtodPrefix(s, from);
+  // C checks eptr[0] != '\0': the end of the string or an embedded NUL byte end the number.
+  if (r.end < s.length && s.charCodeAt(r.end) !== 0) return NaN;
+  return r.value; // NaN input ("nan") stays NaN: rejected
+}
+
+/** zslParseRange: a score range from min/max arguments ("(" = exclusive), or null (min or max is not a float). */
+export function parseScoreRange(min: string, max: string): ScoreRange | null {
+  let minex = false;
+  let maxex = false;
+  let a: number;
+  let b: number;
+  if (min.charCodeAt(0) === 40) {
+    minex = true;
+    a = rangeItem(min, 1);
+  } else a = rangeItem(min, 0);
+  if (a !== a) return null;
+  if (max.charCodeAt(0) === 40) {
+    maxex = true;
+    b = rangeItem(max, 1);
+  } else b = rangeItem(max, 0);
+  if (b !== b) return null;
+  return { min: a, max: b, minex, maxex };
+}
+
+/** zslParseLexRangeItem, or null. */
+function lexItem(s: string): LexBound | null {
+  switch (s.charCodeAt(0)) {
+    case 43: // '+'
+      if (s.length > 1 && s.charCodeAt(1) !== 0) return null;
+      return { kind: 1, s: '', ex: true };
+    case 45: // '-'
+      if (s.length > 1 && s.charCodeAt(1) !== 0) return null;
+      return { kind: -1, s: '', ex: true };
+    case 40: // '('
+      return { kind: 0, s: s.slice(1), ex: true };
+    case 91: // '['
+      return { kind: 0, s: s.slice(1), ex: false };
+    default:
+      return null;
+  }
+}
+
+/** zslParseLexRange, or null (min or max not valid string range item). */
+export function parseLexRange(min: string, max: string): { min: LexBound; max: LexBound } | null {
+  const a = lexItem(min);
+  if (a === null) return null;
+  const b = lexItem(max);
+  if (b === null) return null;
+  return { min: a, max: b };
+}
+
+// ---- integers ------------------------------------------------------------------------------------
+
+/** getLongFromObjectOrReply: an int64 as a number (rounded beyond 2^53), or null after the error. */
+export function longOrReply(c: Client, s: string): number | null {
+  const v = parseLL(s);
+  if (v === null) {
+    error(c, E.notInt);
+    return null;
+  }
+  return typeof v === 'number' ? v : Number(v);
+}
+
+/** getPositiveLongFromObjectOrReply. */
+export function positiveLongOrReply(c: Client, s: string, msg: string = ZE.positive): number | null {
+  const v = longOrReply(c, s);
+  if (v === null) return null;
+  if (v < 0) {
+    error(c, msg);
+    return null;
+  }
+  return v;
+}
+
+/** getRangeLongFromObjectOrReply(min, LONG_MAX) with a custom message. */
+export function rangeLongOrReply(c: Client, s: string, min: number, msg: string): number | null {
+  const v = longOrReply(c, s);
+  if (v === null) return null;
+  if (v < min) {
+    error(c, msg);
+    return null;
+  }
+  return v;
+}
+
+// ---- keywords -------------------------------------------------------------------------------------
+
+/** strcasecmp(arg, word) == 0 for a lower-case ASCII word: C string compare (stops at NUL). */
+export function isKw(arg: string, word: string): boolean {
+  const n = word.length;
+  if (arg.length < n) return false;
+  if (arg.length > n && arg.charCodeAt(n) !== 0) return false;
+  for (let i = 0; i < n; i++) if ((arg.charCodeAt(i) | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+// ---- lookups --------------------------------------------------------------------------------------
+
+/** A keyspace value as a sorted set: the set, undefined when missing, or null after a WRONGTYPE reply. */
+export function asZset(c: Client, v: Value | undefined): RZSet | undefined | null {
+  if (v === undefined) return undefined;
+  if (v instanceof RZSet) return v;
+  error(c, E.wrongType);
+  return null;
+}
+
+// ---- replies --------------------------------------------------------------------------------------
+
+/** addReplyDouble: RESP3 double, RESP2 bulk string, Redis' %.17g text. */
+export const replyScore = R.double;
+
+/**
+ * Elements as ZRANGE & co. reply them: RESP2 a flat array (member [score] ...), RESP3 with scores an
+ * array of [member, score] pairs.
+ */
+export function replyElements(c: Client, keys: readonly string[], scores: readonly number[], n: number, withscores: boolean): void {
+  if (!withscores) {
+    R.arrayLen(c, n);
+    for (let i = 0; i < n; i++) R.bulk(c, keys[i]);
+    return;
+  }
+  const r3 = c.resp === 3;
+  R.arrayLen(c, r3 ? n : n * 2);
+  for (let i = 0; i < n; i++) {
+    if (r3) R.arrayLen(c, 2);
+    R.bulk(c, keys[i]);
+    R.double(c, scores[i]);
+  }
+}
