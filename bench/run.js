@@ -25,10 +25,10 @@ const TESTS = [
   { name: 'get' },
   { name: 'incr' },
   { name: 'mset' },
-  { name: 'lpush', off: true },
-  { name: 'rpush', off: true },
-  { name: 'lpop', off: true },
-  { name: 'rpop', off: true },
+  { name: 'lpush' },
+  { name: 'rpush' },
+  { name: 'lpop' },
+  { name: 'rpop' },
   { name: 'sadd' },
   { name: 'hset' },
   { name: 'spop' },
@@ -36,8 +36,8 @@ const TESTS = [
   { name: 'zpopmin', off: true },
   // redis-benchmark's own -t lrange_* also runs an LPUSH fill in the same process (it would
   // pollute the CPU numbers), so these are custom loads on a list filled by setup (600 x 'xxx').
-  { name: 'lrange_100', off: true, cmd: ['LRANGE', 'bench:list', '0', '99'], setup: () => fillList('bench:list', 600), once: true },
-  { name: 'lrange_600', off: true, cmd: ['LRANGE', 'bench:list', '0', '599'], setup: () => fillList('bench:list', 600), once: true },
+  { name: 'lrange_100', cmd: ['LRANGE', 'bench:list', '0', '99'], setup: () => fillList('bench:list', 600), once: true },
+  { name: 'lrange_600', cmd: ['LRANGE', 'bench:list', '0', '599'], setup: () => fillList('bench:list', 600), once: true },
   // perf.md's range load: 100k members (score 0, random 10-char lowercase), ~3.9k in [a, b).
   { name: 'zrangebylex', off: true, n: 100000, cmd: ['ZRANGEBYLEX', 'bench:lexz', '[a', '(b', 'LIMIT', '0', '100'], setup: () => lexZset('bench:lexz', 100000), once: true },
   // Strata-only example (range index; grammar in /work/shared/reference/garnet.md §A2):

@@ -53,6 +53,7 @@ function applyLive(cfg: ServerConfig): void {
   limits.queryBufferLimit = cfg.num('client-query-buffer-limit');
   limits.maxclients = cfg.num('maxclients');
   limits.outputHard = cfg.outputHardLimitNormal();
+  limits.outputHardPubsub = cfg['client-output-buffer-limit'].pubsub.hard;
   liveConfig.slowlogSlowerThan = cfg.num('slowlog-log-slower-than');
   liveConfig.slowlogMaxLen = cfg.num('slowlog-max-len');
   liveConfig.latencyThresholdMs = cfg.num('latency-monitor-threshold');

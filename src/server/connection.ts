@@ -171,7 +171,8 @@ export class Connection implements Client {
   // A client that does not read its replies stops being read from, so its output cannot grow without
   // bound; beyond client-output-buffer-limit (if set) it is disconnected like in Redis.
   private applyBackpressure(): void {
-    const hard = limits.outputHard;
+    // Subscribers are held to the pubsub class of client-output-buffer-limit, everyone else to normal.
+    const hard = this.subscriptions > 0 ? limits.outputHardPubsub : limits.outputHard;
     if (hard > 0 && this.socket.writableLength > hard) {
       serverStats.clientOutputLimitDisconnections++;
       this.destroy();

@@ -8,6 +8,8 @@ export const limits = {
   queryBufferLimit: 1024 * 1024 * 1024,
   /** client-output-buffer-limit normal hard limit in bytes; 0 = none (Redis' default for normal clients). */
   outputHard: 0,
+  /** client-output-buffer-limit pubsub hard limit (Redis' default 32 MB). */
+  outputHardPubsub: 32 * 1024 * 1024,
   maxclients: 10000,
 };
 

@@ -8,6 +8,7 @@
 //   - RESTORE wakes a client blocked in BLPOP on the key.
 import { startStrata, startRedis, stopAll, redisAvailable, ServerHandle } from '../helpers/servers';
 import { RespClient, decodeReply, toJS, escapeBytes } from '../helpers/resp';
+import { fixCrc } from '../../src/keyspace/rdb/legacy';
 
 let strata: ServerHandle;
 let redis: ServerHandle | null = null;
@@ -242,6 +243,32 @@ describe('RESTORE semantics match Redis', () => {
     expect(busy.message).toBe('ERR Target instance replied with error: BUSYKEY Target key name already exists.');
     expect(await js(rc, 'MIGRATE', '127.0.0.1', String(strata.port), 'mk1', '0', '5000', 'COPY', 'REPLACE')).toBe('OK');
   });
+});
+
+describe('hostile payloads', () => {
+  test('mutated payloads get an error or OK, never a crash; the server keeps serving', async () => {
+    const seeds: Buffer[] = [];
+    await js(sc, 'DEL', 'h1', 'l1', 'z1', 's1');
+    await js(sc, 'HSET', 'h1', 'f', 'v', 'n', '12');
+    await js(sc, 'RPUSH', 'l1', 'a', 'b', '300', 'x'.repeat(70));
+    await js(sc, 'ZADD', 'z1', '1', 'a', '2.5', 'b');
+    await js(sc, 'SADD', 's1', '1', '2', '70000');
+    for (const k of ['h1', 'l1', 'z1', 's1']) seeds.push((await bulk(sc, 'DUMP', k))!);
+    let a = 12345;
+    const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) >>> 8) / 16777216;
+    let ok = 0;
+    for (let i = 0; i < 2000; i++) {
+      const p = Buffer.from(seeds[i % seeds.length]);
+      const body = p.length - 10;
+      for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) p[Math.floor(rand() * body)] = Math.floor(rand() * 256);
+      const reply = await js(sc, 'RESTORE', 'fz', '0', fixCrc(p), 'REPLACE');
+      if (reply === 'OK') ok++;
+      else expect(['ERR Bad data format', 'ERR DUMP payload version or checksum are wrong']).toContain((reply as Error).message);
+    }
+    expect(ok).toBeGreaterThan(0);
+    expect(await js(sc, 'PING')).toBe('PONG');
+    expect(strata.alive()).toBe(true);
+  }, 60000);
 });
 
 describe('RESTORE and blocked clients', () => {

@@ -15,21 +15,31 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Structural invariants; throws on the first violation (cheap enough to run often). */
 function checkInvariants(l: RList): void {
+  const fail = (what: string): never => {
+    throw new Error('RList invariant broken: ' + what);
+  };
   if (l.small !== null) {
-    expect(l.chunks).toBeNull();
-    expect(l.small.length).toBe(l.len);
+    if (l.chunks !== null) fail('small list with chunks');
+    if (l.small.length !== l.len) fail(`small length ${l.small.length} != len ${l.len}`);
     return;
   }
   let total = 0;
   for (const ch of l.chunks as Chunk[]) {
-    expect(ch.count).toBeGreaterThan(0);
-    expect(ch.start).toBeGreaterThanOrEqual(0);
-    expect(ch.end).toBeLessThanOrEqual(ch.buf.length);
-    expect(ch.start).toBeLessThan(ch.end);
+    if (ch.count <= 0) fail('empty chunk kept');
+    if (ch.start < 0 || ch.end > ch.buf.length || ch.start >= ch.end) fail(`bad bounds ${ch.start}..${ch.end}/${ch.buf.length}`);
     total += ch.count;
   }
-  expect(total).toBe(l.len);
+  if (total !== l.len) fail(`chunk counts ${total} != len ${l.len}`);
+}
+
+/** toArray() equals the model (a plain loop: jest's deep equality is slow on big arrays). */
+function sameAsModel(l: RList, m: string[]): void {
+  const got = l.toArray();
+  let ok = got.length === m.length;
+  for (let i = 0; ok && i < m.length; i++) ok = got[i] === m[i];
+  if (!ok) expect(got).toEqual(m);
 }
 
 function value(r: () => number, vocab: string[]): string {
@@ -52,15 +62,24 @@ function run(seed: number, steps: number): void {
   ];
   const l = new RList();
   let m: string[] = [];
+  let maxChunks = 0;
   for (let step = 0; step < steps; step++) {
     const op = Math.floor(r() * 14);
     const v = value(r, vocab);
     switch (op) {
       case 0:
-      case 1:
         l.pushTail(v);
         m.push(v);
         break;
+      case 1: {
+        // batch push (LPUSH/RPUSH with several elements): items[1..]
+        const items = ['skipped', v, ...vocab.slice(0, Math.floor(r() * 6))];
+        const atTail = r() < 0.5;
+        l.pushAll(items, 1, atTail);
+        if (atTail) m.push(...items.slice(1));
+        else m.unshift(...items.slice(1).reverse());
+        break;
+      }
       case 2:
       case 3:
         l.pushHead(v);
@@ -165,18 +184,21 @@ function run(seed: number, steps: number): void {
         break;
       }
     }
-    expect(l.length).toBe(m.length);
+    if (l.length !== m.length) expect(l.length).toBe(m.length);
+    if (l.chunks !== null && l.chunks.length > maxChunks) maxChunks = l.chunks.length;
     if (step % 25 === 0) {
       checkInvariants(l);
-      expect(l.toArray()).toEqual(m);
+      sameAsModel(l, m);
     }
   }
   checkInvariants(l);
-  expect(l.toArray()).toEqual(m);
+  sameAsModel(l, m);
   const c = l.clone();
-  expect(c.toArray()).toEqual(m);
+  sameAsModel(c, m);
   c.pushHead('only in the clone');
-  expect(l.toArray()).toEqual(m);
+  sameAsModel(l, m);
+  // the run went through the packed form with several chunks (splits, merges, big elements)
+  expect(maxChunks).toBeGreaterThanOrEqual(3);
 }
 
 describe('RList', () => {
@@ -227,7 +249,7 @@ describe('RList', () => {
     checkInvariants(l2);
   });
 
-  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-    test(`random operations vs array model (seed ${seed})`, () => run(seed, 3000));
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) {
+    test(`random operations vs array model (seed ${seed})`, () => run(seed, 5000));
   }
 });

@@ -100,14 +100,15 @@ describe.each([
   });
 
   test('LPOP/RPOP with and without count; the emptied key is deleted', () => {
-    make('l', 'a', 'b', 'c');
-    const n = filler.length + 3;
-    expect(r('rpop', 'l')).toBe(bulk('c'));
-    expect(r('rpop', 'l', 2)).toBe(arr('b', 'a'));
+    make('l', 'a', 'b', 'c', 'd');
+    const n = filler.length + 4;
+    expect(r('rpop', 'l')).toBe(bulk('d'));
+    expect(r('rpop', 'l', 2)).toBe(arr('c', 'b'));
     if (filler.length) expect(r('lpop', 'l', 2)).toBe(arr(filler[0], filler[1]));
     expect(r('lpop', 'l', 0)).toBe(EMPTY);
     const rest = (db.get('l') as RList).toArray();
     expect(rest.length).toBe(n - 3 - (filler.length ? 2 : 0));
+    expect(rest[rest.length - 1]).toBe('a');
     expect(r('lpop', 'l', 1000)).toBe(arr(...rest));
     expect(db.has('l')).toBe(false);
     expect(r('lpop', 'l')).toBe(NIL);

@@ -152,10 +152,10 @@ function contentOf(d: DecodedValue): unknown {
     case 'set':
       return ['set', [...d.members].sort()];
     case 'hash':
-      return ['hash', d.pairs.map((p) => p.join('\u0000')).sort()];
+      return ['hash', [...d.pairs].map((p) => p.join('\u0000')).sort()];
     case 'zset':
       // -0 becomes 0 in a listpack (double2ll), in Redis too.
-      return ['zset', d.pairs.map(([m, s]) => m + '\u0000' + formatDouble(s === 0 ? 0 : s)).sort()];
+      return ['zset', [...d.pairs].map(([m, s]) => m + '\u0000' + formatDouble(s === 0 ? 0 : s)).sort()];
   }
   return [d.type];
 }

@@ -86,7 +86,7 @@ function decodedContent(d: DecodedValue): unknown {
     case 'list':
       return { type: 'list', items: d.items };
     case 'hash':
-      return { type: 'hash', pairs: d.pairs.map((p) => [...p]).sort() };
+      return { type: 'hash', pairs: [...d.pairs].map((p) => [...p]).sort() };
     case 'set':
       return { type: 'set', members: [...d.members].sort() };
     case 'zset': {

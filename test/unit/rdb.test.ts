@@ -23,6 +23,7 @@ import {
   unregisterRdbType,
   materialize,
   RDB_TYPE_STRATA_RANGEINDEX,
+  DecodedValue,
   ERR_BAD_FORMAT,
   ERR_PAYLOAD_VERSION,
 } from '../../src/keyspace/rdb';
@@ -35,6 +36,17 @@ import { RZSet } from '../../src/keyspace/types/zset';
 import { parseLL } from '../../src/util/strconv';
 
 const L = (s: string) => Buffer.from(s, 'latin1');
+/** A decoded value with its Set/Map turned into arrays, for toEqual/toMatchObject. */
+function plain(d: DecodedValue): Record<string, unknown> {
+  switch (d.type) {
+    case 'set':
+      return { ...d, members: [...d.members] };
+    case 'hash':
+    case 'zset':
+      return { ...d, pairs: [...d.pairs] };
+  }
+  return d;
+}
 const bad = (fn: () => unknown) => expect(fn).toThrow(RdbFormatError);
 
 /** Deterministic PRNG (mulberry32). */
@@ -468,7 +480,7 @@ describe('payloads', () => {
   });
 
   test('legacy encodings decode to the same content', () => {
-    const dec = (body: Buffer) => decodePayload(buildPayload(body));
+    const dec = (body: Buffer) => plain(decodePayload(buildPayload(body)));
     const wl = new RdbWriter({ compress: false });
     wl.byte(1);
     wl.len(3);
@@ -507,15 +519,23 @@ describe('payloads', () => {
 
   test('listpack scores are read like strtod (Redis 7.0 does not validate them)', () => {
     const lp = lpEncode(['a', 'xyz', 'b', '1.5abc', 'c', ' 2']);
-    const d = decodePayload(buildPayload(Buffer.concat([Buffer.from([17, lp.length]), lp])));
+    const d = plain(decodePayload(buildPayload(Buffer.concat([Buffer.from([17, lp.length]), lp]))));
     expect(d).toMatchObject({ type: 'zset', pairs: [['a', 0], ['b', 1.5], ['c', 2]] });
   });
 
   test('materialize picks the encodings Redis loading would', () => {
-    expect((materialize({ type: 'set', members: ['1', '2'], rdbType: 2 }) as RObj).encoding()).toBe('intset');
-    expect((materialize({ type: 'hash', pairs: [['a', 'b']], rdbType: 4 }) as RObj).encoding()).toBe('listpack');
-    expect((materialize({ type: 'zset', pairs: [['a', 1]], rdbType: 5 }) as RObj).encoding()).toBe('listpack');
-    expect((materialize({ type: 'list', items: ['a'], rdbType: 1 }) as RObj).encoding()).toBe('quicklist');
+    const enc = (d: DecodedValue) => (materialize(d) as RObj).encoding();
+    expect(enc({ type: 'set', members: new Set(['1', '2']), rdbType: 2 })).toBe('intset');
+    expect(enc({ type: 'set', members: new Set(['1', 'a']), rdbType: 2 })).toBe('hashtable');
+    expect(enc({ type: 'set', members: new Set(Array.from({ length: 600 }, (_, i) => String(i))), rdbType: 11 })).toBe('hashtable');
+    expect(enc({ type: 'hash', pairs: new Map([['a', 'b']]), rdbType: 4 })).toBe('listpack');
+    expect(enc({ type: 'hash', pairs: new Map([['a', 'b'.repeat(65)]]), rdbType: 4 })).toBe('hashtable');
+    // A listpack payload keeps its encoding whatever the lengths (Redis only checks the count).
+    expect(enc({ type: 'hash', pairs: new Map([['a', 'b'.repeat(65)]]), rdbType: 16 })).toBe('listpack');
+    expect(enc({ type: 'hash', pairs: new Map(Array.from({ length: 513 }, (_, i) => ['f' + i, 'v'] as [string, string])), rdbType: 16 })).toBe('hashtable');
+    expect(enc({ type: 'zset', pairs: new Map([['a', 1]]), rdbType: 5 })).toBe('listpack');
+    expect(enc({ type: 'zset', pairs: new Map(Array.from({ length: 129 }, (_, i) => ['m' + i, i] as [string, number])), rdbType: 17 })).toBe('skiplist');
+    expect(enc({ type: 'list', items: ['a'], rdbType: 1 })).toBe('quicklist');
   });
 });
 
@@ -594,6 +614,12 @@ describe('DUMP / RESTORE handlers', () => {
     c.db.set('k', 'bar');
     const p = createDumpPayload('bar');
     expect(run('dump', 'k')).toBe(`$${p.length}\r\n${p.toString('latin1')}\r\n`);
+  });
+
+  test('DUMP of a value no codec knows is an error reply', () => {
+    const odd: RObj = { type: 'oddtype', encoding: () => 'odd' };
+    c.db.set('odd', odd);
+    expect(run('dump', 'odd')).toBe("-ERR DUMP is not supported for values of type 'oddtype'\r\n");
   });
 
   test('argument errors, in Redis order', () => {

@@ -7,6 +7,7 @@ import { commands } from '../../src/handlers/set';
 import { RSet, Sampler, isIntMember, compareIntText } from '../../src/keyspace/types/set';
 import { cloneValue } from '../../src/handlers/keyspace/clone';
 import { config, configSet } from '../../src/config';
+import { keyspaceHooks } from '../../src/handlers/keyspace/keyspace';
 
 let db: Db;
 let c: Client;
@@ -334,6 +335,27 @@ describe('SPOP', () => {
     expect((db.get('s') as RSet).encoding()).toBe('hashtable');
     r('SPOP', 's', '580'); // case 3: rebuilt
     expect((db.get('s') as RSet).encoding()).toBe('intset');
+  });
+});
+
+describe('propagation', () => {
+  test('SPOP is logged as SREM of what it popped, or DEL when it took everything', () => {
+    const logged: string[][] = [];
+    const saved = keyspaceHooks.rewriteArgv;
+    keyspaceHooks.rewriteArgv = (_c, argv) => logged.push(argv);
+    try {
+      r('SADD', 's', 'a', 'b', 'c', 'd');
+      const one = r('SPOP', 's');
+      const two = items(r('SPOP', 's', '2'));
+      r('SPOP', 's', '5');
+      r('SPOP', 'nokey');
+      expect(logged[0]).toEqual(['SREM', 's', one.split('\r\n')[1]]);
+      expect(logged[1]).toEqual(['SREM', 's', ...two]);
+      expect(logged[2]).toEqual(['DEL', 's']);
+      expect(logged.length).toBe(3);
+    } finally {
+      keyspaceHooks.rewriteArgv = saved;
+    }
   });
 });
 

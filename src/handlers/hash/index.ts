@@ -13,7 +13,8 @@ import { stringmatch } from '../../util/glob';
 import { parseLL, LLONG_MAX, LLONG_MIN } from '../../util/strconv';
 import { kw, longLongOrReply, MAX_SAFE } from '../string/util';
 import { parseLongDouble, longDoubleFromInt, addLongDouble, formatLongDouble, LongDouble } from '../string/longdouble';
-import { parseScanOptions, emptyScan, replyOverLimit } from './scanargs';
+import { parseScanOptions, emptyScan, replyOverLimit, arrayLenExact } from './scanargs';
+import { keyspaceHooks } from '../keyspace/keyspace';
 
 /** Error texts of the hash commands (t_hash.c, and object.c's range checks). */
 export const HE = {
@@ -288,6 +289,8 @@ function hincrbyfloatCommand(c: Client, argv: string[]): void {
   }
   store(c, key, h, found === undefined);
   bulk(c, s);
+  // Logged as HSET of the result, as Redis propagates it: replay must not redo float arithmetic.
+  keyspaceHooks.rewriteArgv(c, ['HSET', key, field, s]);
 }
 
 // ---- HRANDFIELD ----
@@ -344,7 +347,8 @@ function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withVal
 
   // CASE 1: negative count (repeats allowed, random order), or a single field.
   if (!uniq || count === 1) {
-    arrayLen(c, withValues && !resp3 ? count * 2 : count);
+    const n = uniq ? BigInt(l) : -BigInt(l);
+    arrayLenExact(c, withValues && !resp3 ? n * 2n : n);
     for (let i = 0; i < count; i++) {
       const f = h.randomField();
       if (pairs) arrayLen(c, 2);

@@ -59,6 +59,11 @@ export function emptyScan(c: Client): void {
  */
 export const MAX_RANDOM_REPLY_BYTES = 1 << 30;
 
+/** Array header for a count that may exceed 2^53 (repeating random replies): exact digits. */
+export function arrayLenExact(c: Client, n: number | bigint): void {
+  raw(c, '*' + n.toString() + '\r\n');
+}
+
 /** True (and the client marked for closing) when a repeating random reply grew past the limit. */
 export function replyOverLimit(c: Client): boolean {
   if (c.opos <= MAX_RANDOM_REPLY_BYTES) return false;

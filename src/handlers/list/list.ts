@@ -93,12 +93,10 @@ function push(c: Client, argv: string[], tail: boolean, onlyExisting: boolean): 
   if (l === undefined) {
     if (onlyExisting) return int(c, 0);
     l = new RList();
-    if (tail) for (let i = 2; i < n; i++) l.pushTail(argv[i]);
-    else for (let i = 2; i < n; i++) l.pushHead(argv[i]);
+    l.pushAll(argv, 2, tail);
     db.set(key, l);
   } else {
-    if (tail) for (let i = 2; i < n; i++) l.pushTail(argv[i]);
-    else for (let i = 2; i < n; i++) l.pushHead(argv[i]);
+    l.pushAll(argv, 2, tail);
     db.update(key, l);
   }
   int(c, l.len);
@@ -267,6 +265,7 @@ function lpos(c: Client, argv: string[]): void {
   let count = -1;
   let maxlen = 0;
   let fromTail = false;
+  let rankIsMin = false;
   for (let j = 3; j < argv.length; j++) {
     const opt = argv[j];
     const more = j < argv.length - 1;
@@ -274,8 +273,10 @@ function lpos(c: Client, argv: string[]): void {
       const v = parseLL(argv[++j]);
       if (v === null) return error(c, E.notInt);
       if (v === 0) return error(c, LE.rankZero);
-      if (v === LLONG_MIN) {
-        // C's -LONG_MIN stays LONG_MIN: Redis scans from the tail and takes the first match.
+      rankIsMin = v === LLONG_MIN;
+      if (rankIsMin) {
+        // C's -LONG_MIN stays LONG_MIN: Redis scans from the tail, every match counts, and the
+        // COUNT test overflows so that COUNT never stops the scan.
         fromTail = true;
         rank = 1;
       } else if (v < 0) {
@@ -298,7 +299,7 @@ function lpos(c: Client, argv: string[]): void {
   const l = listForRead(c, argv[1]);
   if (l === null) return;
   if (l === undefined) return count !== -1 ? emptyArray(c) : nullBulk(c);
-  const found = l.positions(argv[2], rank, count === -1 ? 1 : count, maxlen, fromTail);
+  const found = l.positions(argv[2], rank, count === -1 ? 1 : rankIsMin ? 0 : count, maxlen, fromTail);
   if (count !== -1) {
     arrayLen(c, found.length);
     for (let i = 0; i < found.length; i++) int(c, found[i]);

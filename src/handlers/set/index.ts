@@ -15,7 +15,8 @@ import { stringmatch } from '../../util/glob';
 import { parseLL, LLONG_MIN } from '../../util/strconv';
 import { kw } from '../string/util';
 import { config } from '../../config';
-import { parseScanOptions, emptyScan, replyOverLimit } from '../hash/scanargs';
+import { parseScanOptions, emptyScan, replyOverLimit, arrayLenExact } from '../hash/scanargs';
+import { keyspaceHooks } from '../keyspace/keyspace';
 
 /** Error texts of the set commands (t_set.c, and object.c's range checks). */
 export const SE = {
@@ -192,7 +193,7 @@ function srandmemberWithCount(c: Client, argv: string[]): void {
     return;
   }
   const uniq = l >= 0;
-  let count = uniq ? Number(l) : -Number(l);
+  const count = uniq ? Number(l) : -Number(l);
   const s = readSet(c, argv[1]);
   if (s === null) return;
   if (s === undefined || count === 0) {
@@ -202,7 +203,7 @@ function srandmemberWithCount(c: Client, argv: string[]): void {
 
   // CASE 1: negative count (repeats allowed), or a single member.
   if (!uniq || count === 1) {
-    arrayLen(c, count);
+    arrayLenExact(c, uniq ? l : -BigInt(l));
     for (let i = 0; i < count; i++) {
       bulk(c, s.randomMember());
       if ((i & 1023) === 1023 && replyOverLimit(c)) return;
@@ -221,7 +222,7 @@ function srandmemberWithCount(c: Client, argv: string[]): void {
   // CASES 3 and 4: count distinct random members.
   const picked = s.sample(count);
   arrayLen(c, count);
-  for (count = 0; count < picked.length; count++) bulk(c, picked[count]);
+  for (let i = 0; i < picked.length; i++) bulk(c, picked[i]);
 }
 
 function spopCommand(c: Client, argv: string[]): void {
@@ -244,6 +245,8 @@ function spopCommand(c: Client, argv: string[]): void {
   bulk(c, m);
   if (s.size === 0) c.db.delete(key);
   else c.db.update(key, s);
+  // Random: logged as what it did (Redis propagates SPOP as SREM).
+  keyspaceHooks.rewriteArgv(c, ['SREM', key, m]);
 }
 
 /** SPOP_MOVE_STRATEGY_MUL of t_set.c. */
@@ -265,12 +268,19 @@ function spopWithCount(c: Client, argv: string[]): void {
   if (count >= size) {
     replyAsNewSet(c, s);
     c.db.delete(key);
+    keyspaceHooks.rewriteArgv(c, ['DEL', key]);
     return;
   }
 
   setLen(c, count);
   const remaining = size - count;
-  for (let i = 0; i < count; i++) bulk(c, s.popRandom());
+  const logged = ['SREM', key];
+  for (let i = 0; i < count; i++) {
+    const m = s.popRandom();
+    bulk(c, m);
+    logged.push(m);
+  }
+  keyspaceHooks.rewriteArgv(c, logged); // Redis propagates the popped members as SREMs
   // CASE 3 (most of the set goes): Redis moves the remaining members into a new set, which gets the
   // encoding of a fresh set (a hashtable of integers can become an intset again).
   if (remaining * SPOP_MOVE_STRATEGY_MUL <= count) s.reencode();

@@ -435,55 +435,14 @@ function zrandmemberWithCount(c: Client, key: string, l: number, withscores: boo
 const EMPTY_SCAN = '*2\r\n$1\r\n0\r\n*0\r\n';
 
 /**
- * Redis' ld2string(LD_STR_HUMAN) of a double: "%.17Lf" with trailing zeros (and a trailing '.')
- * removed, "-0" printed as "0". ZSCAN uses it for skiplist-encoded sets. Exact decimal via BigInt.
+ * Redis 7.0 d2string(): a score as ZSCAN shows it (and as a listpack stores it): integers up to 2^62
+ * plainly, "-0" for negative zero, %.17g otherwise.
  */
-export function humanDouble(d: number): string {
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  if (d === 0) return '0';
-  const neg = d < 0;
-  const a = neg ? -d : d;
-  let out: string;
-  if (Number.isInteger(a)) {
-    out = a < 1e21 ? a.toFixed(0) : BigInt(a).toString();
-  } else {
-    // a = m * 2^e exactly (m < 2^53, e < 0); the value times 10^17, rounded half to even
-    const buf = new DataView(new ArrayBuffer(8));
-    buf.setFloat64(0, a);
-    const hi = buf.getUint32(0);
-    const lo = buf.getUint32(4);
-    const bexp = (hi >>> 20) & 0x7ff;
-    let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-    let e: number;
-    if (bexp === 0) e = -1074;
-    else {
-      m |= 1n << 52n;
-      e = bexp - 1075;
-    }
-    let q: bigint;
-    if (e >= 0) q = (m << BigInt(e)) * 10n ** 17n;
-    else {
-      const num = m * 10n ** 17n;
-      const den = 1n << BigInt(-e);
-      q = num / den;
-      const r = num % den;
-      const twice = r * 2n;
-      if (twice > den || (twice === den && (q & 1n) === 1n)) q += 1n;
-    }
-    let digits = q.toString();
-    if (digits.length <= 17) digits = '0'.repeat(18 - digits.length) + digits;
-    const ip = digits.slice(0, digits.length - 17);
-    let fp = digits.slice(digits.length - 17).replace(/0+$/, '');
-    out = fp.length ? ip + '.' + fp : ip;
-    fp = '';
+export function d2string(d: number): string {
+  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  if (Number.isInteger(d) && d >= -4611686018427387904 && d <= 4611686018427387904) {
+    return d > -1e21 && d < 1e21 ? d.toFixed(0) : BigInt(d).toString();
   }
-  if (neg && out !== '0') out = '-' + out;
-  return out;
-}
-
-/** Redis 7.0 d2string(): how a score is stored as text in a listpack (%.17g, integers plainly). */
-export function listpackScore(d: number): string {
   return R.formatDouble(d);
 }
 
@@ -525,13 +484,13 @@ function zscanCommand(c: Client, argv: string[]): void {
   let next = 0;
   if (z.dict === null) {
     z.forEach((k, s) => {
-      if (pat === null || stringmatch(pat, k, false)) items.push(k, listpackScore(s));
+      if (pat === null || stringmatch(pat, k, false)) items.push(k, d2string(s));
     });
   } else {
     const dict = z.dict;
     next = scanStep(z, dict, cursor, count, (k) => {
       if (pat !== null && !stringmatch(pat, k, false)) return;
-      items.push(k, humanDouble(dict.get(k)!));
+      items.push(k, d2string(dict.get(k)!));
     });
   }
   R.arrayLen(c, 2);

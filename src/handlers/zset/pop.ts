@@ -131,16 +131,13 @@ function blockingZpop(c: Client, argv: string[], keys: string[], where: number, 
     c,
     keys,
     timeout,
-    (bc) => {
-      // Served from the first key (in argument order) that now holds a non-empty sorted set; other
-      // types keep the client blocked, as in Redis 7.0.
-      const bdb = bc.db;
-      for (let j = 0; j < keys.length; j++) {
-        const v = bdb.getForWrite(keys[j]);
-        if (v instanceof RZSet && v.size !== 0) {
-          servePop(bc, keys[j], v.size, where, count, nested);
-          return true;
-        }
+    (bc, readyKey) => {
+      // Served from the key that was signalled ready, when it now holds a non-empty sorted set; any
+      // other type keeps the client blocked, as in Redis 7.0.
+      const v = bc.db.getForWrite(readyKey);
+      if (v instanceof RZSet && v.size !== 0) {
+        servePop(bc, readyKey, v.size, where, count, nested);
+        return true;
       }
       return false;
     },

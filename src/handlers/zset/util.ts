@@ -290,25 +290,27 @@ export function longOrReply(c: Client, s: string): number | null {
 
 /** getPositiveLongFromObjectOrReply. */
 export function positiveLongOrReply(c: Client, s: string, msg: string = ZE.positive): number | null {
-  const v = longOrReply(c, s);
-  if (v === null) return null;
-  if (v < 0) {
+  return rangeLongOrReply(c, s, 0, msg);
+}
+
+/**
+ * getRangeLongFromObjectOrReply(min, LONG_MAX) with a message: the message also answers a value that is
+ * not an integer at all (Redis passes it down to getLongFromObjectOrReply).
+ */
+export function rangeLongOrReply(c: Client, s: string, min: number, msg: string): number | null {
+  const p = parseLL(s);
+  if (p === null) {
     error(c, msg);
     return null;
   }
-  return v;
-}
-
-/** getRangeLongFromObjectOrReply(min, LONG_MAX) with a custom message. */
-export function rangeLongOrReply(c: Client, s: string, min: number, msg: string): number | null {
-  const v = longOrReply(c, s);
-  if (v === null) return null;
+  const v = typeof p === 'number' ? p : Number(p);
   if (v < min) {
     error(c, msg);
     return null;
   }
   return v;
 }
+
 
 // ---- keywords -------------------------------------------------------------------------------------
 

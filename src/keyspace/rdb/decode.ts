@@ -106,9 +106,8 @@ export function decodeObject(type: number, r: RdbReader, ctx: RdbDecodeContext):
       if (n === 0) fail('empty key');
       const members = new Set<string>();
       for (let i = 0; i < n; i++) {
-        const m = r.string();
-        if (members.has(m)) fail('duplicate set member');
-        members.add(m);
+        members.add(r.string());
+        if (members.size === i) fail('duplicate set member');
       }
       return { type: 'set', members, rdbType: type };
     }
@@ -122,8 +121,8 @@ export function decodeObject(type: number, r: RdbReader, ctx: RdbDecodeContext):
         const m = r.string();
         const score = type === T.RDB_TYPE_ZSET_2 ? r.binaryDouble() : r.stringDouble();
         if (score !== score) fail('NaN score');
-        if (pairs.has(m)) fail('duplicate zset member');
         pairs.set(m, score);
+        if (pairs.size === i) fail('duplicate zset member');
       }
       return { type: 'zset', pairs, rdbType: type };
     }
@@ -134,9 +133,8 @@ export function decodeObject(type: number, r: RdbReader, ctx: RdbDecodeContext):
       const pairs = new Map<string, string>();
       for (let i = 0; i < n; i++) {
         const f = r.string();
-        const v = r.string();
-        if (pairs.has(f)) fail('duplicate hash field');
-        pairs.set(f, v);
+        pairs.set(f, r.string());
+        if (pairs.size === i) fail('duplicate hash field');
       }
       return { type: 'hash', pairs, rdbType: type };
     }

@@ -16,9 +16,9 @@ import { decodeObject, extensionDecoders, isKnownObjectType, DecodedValue, RdbDe
 import { encodeObject, extensionEncoders, RdbEncodeFn, RdbUnsupportedError, EncodeOptions } from './encode';
 import { RList } from '../types/list';
 import { RHash } from '../types/hash';
-import { RSet } from '../types/set';
+import { RSet, isIntMember } from '../types/set';
 import { RZSet } from '../types/zset';
-import { RDB_VERSION, ERR_PAYLOAD_VERSION, ERR_BAD_FORMAT, isRedisReservedType } from './constants';
+import { RDB_VERSION, ERR_PAYLOAD_VERSION, ERR_BAD_FORMAT, RDB_TYPE_SET_INTSET, RDB_TYPE_HASH, RDB_TYPE_HASH_ZIPMAP, isRedisReservedType } from './constants';
 
 export { RdbReader, RdbFormatError } from './reader';
 export { RdbWriter } from './writer';
@@ -92,19 +92,51 @@ export function decodePayload(p: Buffer, ctx: Partial<RdbDecodeContext> = {}): D
   return decodeObject(type, r, { rdbVersion: ctx.rdbVersion ?? RDB_VERSION, key: ctx.key, dbId: ctx.dbId });
 }
 
-/** A keyspace value from a decoded one (the type classes pick the encoding as Redis' loader would). */
+/**
+ * A keyspace value from a decoded one, with the encoding Redis 7.0's loader (rdbLoadObject) gives it:
+ *   set   intset when every member is an integer and there are at most set-max-intset-entries (an intset
+ *         payload only checks the count), else hashtable;
+ *   hash  a HASH payload is a listpack while it has at most hash-max-listpack-entries fields and no field
+ *         or value longer than hash-max-listpack-value; listpack/ziplist payloads only check the count
+ *         (a zipmap also the lengths);
+ *   zset  listpack when within zset-max-listpack-entries/-value (RZSet.fromMap), else skiplist;
+ *   list  always a quicklist.
+ */
 export function materialize(d: DecodedValue): Value {
   switch (d.type) {
     case 'string':
       return stringValue(d.value);
     case 'list':
       return RList.from(d.items);
-    case 'set':
-      return RSet.from(d.members);
-    case 'hash':
-      return RHash.from(d.pairs);
+    case 'set': {
+      const m = d.members;
+      let intset = m.size <= config['set-max-intset-entries'];
+      if (intset && d.rdbType !== RDB_TYPE_SET_INTSET) {
+        for (const x of m) {
+          if (!isIntMember(x)) {
+            intset = false;
+            break;
+          }
+        }
+      }
+      return new RSet(intset, m);
+    }
+    case 'hash': {
+      const m = d.pairs;
+      let ht = m.size > config['hash-max-listpack-entries'];
+      if (!ht && (d.rdbType === RDB_TYPE_HASH || d.rdbType === RDB_TYPE_HASH_ZIPMAP)) {
+        const maxv = config['hash-max-listpack-value'];
+        for (const [f, v] of m) {
+          if (f.length > maxv || v.length > maxv) {
+            ht = true;
+            break;
+          }
+        }
+      }
+      return new RHash(ht, m);
+    }
     case 'zset':
-      return RZSet.from(d.pairs);
+      return RZSet.fromMap(d.pairs);
     case 'custom':
       return d.value;
   }
@@ -137,11 +169,4 @@ export function restorePayload(p: Buffer, ctx: Partial<RdbDecodeContext> = {}): 
     // from the client's view it is the payload's fault, never a crash of the command.
     return { ok: false, error: ERR_BAD_FORMAT };
   }
-}
-
-/** True if v can be serialized (a built-in type or one with a registered codec). */
-export function isDumpable(v: Value): boolean {
-  if (typeof v !== 'object') return true;
-  if (v instanceof RList || v instanceof RHash || v instanceof RSet || v instanceof RZSet) return true;
-  return extensionEncoders.size > 0;
 }

@@ -66,8 +66,18 @@ let htabBase = 1;
  * zeroed hash table (Redis leaves it uninitialised, which can only find other, equally valid matches).
  */
 export function lzfCompress(src: Uint8Array, outLen: number): Buffer | null {
-  const inLen = src.length;
-  if (inLen === 0 || outLen <= 0) return null;
+  if (outLen <= 0) return null;
+  const out = Buffer.allocUnsafe(outLen + 16);
+  const n = lzfCompressInto(src, src.length, out, outLen);
+  return n === 0 ? null : out.subarray(0, n);
+}
+
+/**
+ * lzf_compress(src[0..inLen), out, outLen): the compressed size, 0 when it does not fit in outLen bytes.
+ * `out` must have room for outLen + 16 bytes.
+ */
+export function lzfCompressInto(src: Uint8Array, inLen: number, out: Uint8Array, outLen: number): number {
+  if (inLen === 0 || outLen <= 0) return 0;
   if (htab === null) htab = new Int32Array(HSIZE);
   if (htabBase + inLen + 1 > 0x7fffffff) {
     htab.fill(0);
@@ -76,7 +86,6 @@ export function lzfCompress(src: Uint8Array, outLen: number): Buffer | null {
   const tab = htab;
   const base = htabBase;
   htabBase += inLen + 1;
-  const out = Buffer.allocUnsafe(outLen + 16);
   const inEnd = inLen;
   const outEnd = outLen;
   let ip = 0;
@@ -103,7 +112,7 @@ export function lzfCompress(src: Uint8Array, outLen: number): Buffer | null {
       let maxlen = inEnd - ip - len;
       if (maxlen > MAX_REF) maxlen = MAX_REF;
       if (op + 3 + 1 >= outEnd) {
-        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return null;
+        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return 0;
       }
       out[op - lit - 1] = (lit - 1) & 0xff; // stop run
       if (lit === 0) op--; // undo run if length is zero
@@ -140,7 +149,7 @@ export function lzfCompress(src: Uint8Array, outLen: number): Buffer | null {
       tab[((hval >>> (24 - HLOG)) - Math.imul(hval, 5)) & (HSIZE - 1)] = ip + base;
       ip++;
     } else {
-      if (op >= outEnd) return null;
+      if (op >= outEnd) return 0;
       lit++;
       out[op++] = src[ip++];
       if (lit === MAX_LIT) {
@@ -150,7 +159,7 @@ export function lzfCompress(src: Uint8Array, outLen: number): Buffer | null {
       }
     }
   }
-  if (op + 3 > outEnd) return null;
+  if (op + 3 > outEnd) return 0;
   while (ip < inEnd) {
     lit++;
     out[op++] = src[ip++];
@@ -162,5 +171,5 @@ export function lzfCompress(src: Uint8Array, outLen: number): Buffer | null {
   }
   out[op - lit - 1] = (lit - 1) & 0xff; // end run
   if (lit === 0) op--;
-  return out.subarray(0, op);
+  return op;
 }

@@ -1,12 +1,28 @@
 // Writing RDB primitives (Redis' rdbSaveLen, rdbSaveRawString, rdbSaveLongLongAsStringObject,
 // rdbSaveBinaryDoubleValue) into a growable buffer.
-import { lzfCompress } from './lzf';
+import { lzfCompressInto } from './lzf';
 import { RDB_ENCVAL, RDB_ENC_INT8, RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_LZF } from './constants';
 import { parseLL } from '../../util/strconv';
 
 export interface RdbWriterOptions {
   /** rdbcompression: LZF-compress strings longer than 20 bytes when it saves at least 4 bytes. */
   compress?: boolean;
+}
+
+// Scratch buffers for LZF (input copy of a JS string, compressed output), reused across strings; large
+// strings get their own so a huge value does not pin memory.
+const SCRATCH_MAX = 1 << 20;
+let scratchIn = Buffer.allocUnsafe(4096);
+let scratchOut = Buffer.allocUnsafe(4096);
+function inBuf(n: number): Buffer {
+  if (n > SCRATCH_MAX) return Buffer.allocUnsafe(n);
+  if (scratchIn.length < n) scratchIn = Buffer.allocUnsafe(Math.max(n, scratchIn.length * 2));
+  return scratchIn;
+}
+function outBuf(n: number): Buffer {
+  if (n > SCRATCH_MAX) return Buffer.allocUnsafe(n);
+  if (scratchOut.length < n) scratchOut = Buffer.allocUnsafe(Math.max(n, scratchOut.length * 2));
+  return scratchOut;
 }
 
 export class RdbWriter {
@@ -104,10 +120,11 @@ export class RdbWriter {
       if (typeof v === 'number' && this.encodedInt(v)) return;
     }
     if (this.compress && n > 20) {
-      const b = Buffer.from(s, 'latin1');
-      if (this.lzf(b)) return;
+      const b = inBuf(n);
+      b.latin1Write(s, 0, n);
+      if (this.lzf(b, n)) return;
       this.len(n);
-      this.raw(b);
+      this.raw(b.subarray(0, n));
       return;
     }
     this.len(n);
@@ -121,19 +138,20 @@ export class RdbWriter {
       const v = parseLL(Buffer.from(b.buffer, b.byteOffset, n).latin1Slice(0, n));
       if (typeof v === 'number' && this.encodedInt(v)) return;
     }
-    if (this.compress && n > 20 && this.lzf(b)) return;
+    if (this.compress && n > 20 && this.lzf(b, n)) return;
     this.len(n);
     this.raw(b);
   }
 
   /** rdbSaveLzfStringObject: false when compression would not save at least 4 bytes. */
-  private lzf(b: Uint8Array): boolean {
-    const c = lzfCompress(b, b.length - 4);
-    if (c === null || c.length === 0) return false;
+  private lzf(b: Uint8Array, n: number): boolean {
+    const out = outBuf(n + 16);
+    const clen = lzfCompressInto(b, n, out, n - 4);
+    if (clen === 0) return false;
     this.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
-    this.len(c.length);
-    this.len(b.length);
-    this.raw(c);
+    this.len(clen);
+    this.len(n);
+    this.raw(out.subarray(0, clen));
     return true;
   }
 

@@ -3,7 +3,8 @@
 // Representation (memory is the point: a JS string costs 16 bytes of header plus a pointer, so a
 // list of 3-byte strings as string[] would take ~32 bytes per element against Redis' ~5):
 // - small lists (at most SMALL_MAX elements, the common "few items per key" case) keep a plain
-//   string[]: no Buffer/ArrayBuffer objects (those cost ~200 bytes each) for a handful of items;
+//   string[] of exact size (pushes copy it: Array.push would over-allocate 16+ slots): no
+//   Buffer/ArrayBuffer objects (those cost ~200 bytes each) for a handful of items;
 // - larger lists are a sequence of packed chunks (Redis' quicklist nodes): each chunk is one Buffer
 //   holding up to CHUNK_MAX bytes of entries, with free room kept at both ends so that pushing and
 //   popping at either end is O(1) amortised. An entry is [len][bytes][len] (listpack style: the
@@ -440,8 +441,13 @@ export class RList implements RObj {
   pushTail(x: string): void {
     const a = this.small;
     if (a !== null) {
-      if (a.length < SMALL_MAX) {
-        a.push(x);
+      const n = a.length;
+      if (n < SMALL_MAX) {
+        // a new exact-size array: push() would grow the backing store to n + n/2 + 16 slots
+        const b = new Array<string>(n + 1);
+        for (let i = 0; i < n; i++) b[i] = a[i];
+        b[n] = x;
+        this.small = b;
         this.len++;
         return;
       }
@@ -459,11 +465,38 @@ export class RList implements RObj {
     this.len++;
   }
 
+  /** Pushes items[from..] one by one at the tail (or the head), as LPUSH/RPUSH do. */
+  pushAll(items: readonly string[], from: number, atTail: boolean): void {
+    const a = this.small;
+    const k = items.length - from;
+    if (a !== null && a.length + k <= SMALL_MAX) {
+      // one exact-size array for the whole batch
+      const n = a.length;
+      const b = new Array<string>(n + k);
+      if (atTail) {
+        for (let i = 0; i < n; i++) b[i] = a[i];
+        for (let i = 0; i < k; i++) b[n + i] = items[from + i];
+      } else {
+        for (let i = 0; i < k; i++) b[i] = items[items.length - 1 - i];
+        for (let i = 0; i < n; i++) b[k + i] = a[i];
+      }
+      this.small = b;
+      this.len += k;
+      return;
+    }
+    if (atTail) for (let i = from; i < items.length; i++) this.pushTail(items[i]);
+    else for (let i = from; i < items.length; i++) this.pushHead(items[i]);
+  }
+
   pushHead(x: string): void {
     const a = this.small;
     if (a !== null) {
-      if (a.length < SMALL_MAX) {
-        a.unshift(x);
+      const n = a.length;
+      if (n < SMALL_MAX) {
+        const b = new Array<string>(n + 1);
+        b[0] = x;
+        for (let i = 0; i < n; i++) b[i + 1] = a[i];
+        this.small = b;
         this.len++;
         return;
       }
@@ -659,8 +692,13 @@ export class RList implements RObj {
     if (i >= this.len) return this.pushTail(x);
     const a = this.small;
     if (a !== null) {
-      if (a.length < SMALL_MAX) {
-        a.splice(i, 0, x);
+      const n = a.length;
+      if (n < SMALL_MAX) {
+        const b = new Array<string>(n + 1);
+        for (let k = 0; k < i; k++) b[k] = a[k];
+        b[i] = x;
+        for (let k = i; k < n; k++) b[k + 1] = a[k];
+        this.small = b;
         this.len++;
         return;
       }
@@ -677,8 +715,9 @@ export class RList implements RObj {
     const sz = entrySize(x);
     this.len++;
     if (ch.count === 0) {
-      // (set() emptied it) write into the empty chunk when it fits, else replace it
-      if (sz <= ch.buf.length) {
+      // (set() emptied it) write into the empty chunk when it fits (and is not an oversized buffer
+      // left by a big element), else replace it
+      if (sz <= ch.buf.length && ch.buf.length <= CHUNK_MAX) {
         ch.start = 0;
         ch.end = writeEntry(ch.buf, 0, x);
         ch.count = 1;

@@ -229,9 +229,10 @@ export class RZSet implements RObj {
       if (keys[i].length > maxLen) maxLen = keys[i].length;
     }
     const z = new RZSet();
-    z.bulkLoad(keys, sc);
     const [maxEntries, maxValue] = listpackLimits();
     if (skiplist || keys.length > maxEntries || maxLen > maxValue) z.dict = m;
+    else for (let i = 0; i < sc.length; i++) sc[i] += 0; // listpack: no -0
+    z.bulkLoad(keys, sc);
     return z;
   }
 
@@ -241,11 +242,13 @@ export class RZSet implements RObj {
    */
   static fromSorted(keys: string[], scores: number[], skiplist = false): RZSet {
     const z = new RZSet();
-    z.bulkLoad(keys, scores);
     let maxLen = 0;
     for (let i = 0; i < keys.length; i++) if (keys[i].length > maxLen) maxLen = keys[i].length;
     const [maxEntries, maxValue] = listpackLimits();
-    if (skiplist || keys.length > maxEntries || maxLen > maxValue) z.convertToSkiplist();
+    const lp = !(skiplist || keys.length > maxEntries || maxLen > maxValue);
+    if (lp) for (let i = 0; i < scores.length; i++) scores[i] += 0; // listpack: no -0
+    z.bulkLoad(keys, scores);
+    if (!lp) z.convertToSkiplist();
     return z;
   }
 
@@ -526,13 +529,14 @@ export class RZSet implements RObj {
       const inner = node as Inner;
       const ss = inner.sscores;
       const sk = inner.skeys;
-      // largest i >= 1 with before(sep[i]), else 0
+      // largest i >= 1 with before(sep[i]) (for M_ELEM: sep[i] <= target, so that an element is found
+      // in the leaf that holds it), else 0
       let lo = 1;
       let hi = inner.children.length - 1;
       let found = 0;
       while (lo <= hi) {
         const mid = (lo + hi) >>> 1;
-        if (before(mode, ss[mid], sk[mid], s, k, ex, kind)) {
+        if (mode === M_ELEM ? ss[mid] < s || (ss[mid] === s && sk[mid] <= k) : before(mode, ss[mid], sk[mid], s, k, ex, kind)) {
           found = mid;
           lo = mid + 1;
         } else hi = mid - 1;
@@ -562,6 +566,7 @@ export class RZSet implements RObj {
       if (this.n + 1 > maxEntries || key.length > maxValue) this.convertToSkiplist();
     }
     if (this.dict !== null) this.dict.set(key, score);
+    else score += 0; // a listpack stores -0 as the integer 0
     this.treeInsert(score, key);
   }
 
@@ -578,6 +583,7 @@ export class RZSet implements RObj {
   /** Changes the score of an existing member from `old` to `score`. */
   updateScore(key: string, old: number, score: number): void {
     if (this.dict !== null) this.dict.set(key, score);
+    else score += 0; // a listpack stores -0 as the integer 0
     // In place when the order does not change (zslUpdateScore's fast path).
     this.seek(M_ELEM, old, key, false, 0);
     const l = seekLeaf;
@@ -642,7 +648,8 @@ export class RZSet implements RObj {
       while (lo <= hi) {
         const mid = (lo + hi) >>> 1;
         const ms = ss[mid];
-        if (ms < score || (ms === score && sk[mid] < key)) {
+        // sep <= target (not <): the element (score, key) belongs to the child whose separator it reaches
+        if (ms < score || (ms === score && sk[mid] <= key)) {
           found = mid;
           lo = mid + 1;
         } else hi = mid - 1;
