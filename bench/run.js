@@ -32,14 +32,14 @@ const TESTS = [
   { name: 'sadd' },
   { name: 'hset' },
   { name: 'spop' },
-  { name: 'zadd', off: true },
-  { name: 'zpopmin', off: true },
+  { name: 'zadd' },
+  { name: 'zpopmin' },
   // redis-benchmark's own -t lrange_* also runs an LPUSH fill in the same process (it would
   // pollute the CPU numbers), so these are custom loads on a list filled by setup (600 x 'xxx').
   { name: 'lrange_100', cmd: ['LRANGE', 'bench:list', '0', '99'], setup: () => fillList('bench:list', 600), once: true },
   { name: 'lrange_600', cmd: ['LRANGE', 'bench:list', '0', '599'], setup: () => fillList('bench:list', 600), once: true },
   // perf.md's range load: 100k members (score 0, random 10-char lowercase), ~3.9k in [a, b).
-  { name: 'zrangebylex', off: true, n: 100000, cmd: ['ZRANGEBYLEX', 'bench:lexz', '[a', '(b', 'LIMIT', '0', '100'], setup: () => lexZset('bench:lexz', 100000), once: true },
+  { name: 'zrangebylex', n: 100000, cmd: ['ZRANGEBYLEX', 'bench:lexz', '[a', '(b', 'LIMIT', '0', '100'], setup: () => lexZset('bench:lexz', 100000), once: true },
   // Strata-only example (range index; grammar in /work/shared/reference/garnet.md §A2):
   // { name: 'ri.get', off: true, cmd: { redis: ['HGET', 'bench:h', 'f1'], strata: ['RI.GET', 'bench:ri', 'f1'] },
   //   setup: (side) => side === 'redis' ? [['HSET', 'bench:h', 'f1', 'v1']] : [['RI.CREATE', 'bench:ri'], ['RI.SET', 'bench:ri', 'f1', 'v1']], once: true },

@@ -45,7 +45,13 @@ function grow(c: ReplyTarget, need: number): Buffer {
   return b;
 }
 
-/** Ensures room for n more bytes and returns the buffer to write into at c.opos. */
+/**
+ * Ensures room for n more bytes and returns the buffer to write into at c.opos. For writers that encode
+ * straight into the output (e.g. list replies copied from packed chunks); they advance c.opos themselves.
+ */
+export function reserve(c: ReplyTarget, n: number): Buffer {
+  return room(c, n);
+}
 function room(c: ReplyTarget, n: number): Buffer {
   const b = c.out;
   if (b !== null && c.opos + n <= b.length) return b;

@@ -8,6 +8,7 @@ import { RHash } from '../../src/keyspace/types/hash';
 import { cloneValue } from '../../src/handlers/keyspace/clone';
 import { configSet } from '../../src/config';
 import { keyspaceHooks } from '../../src/handlers/keyspace/keyspace';
+import { randomReplyLimit } from '../../src/handlers/hash/scanargs';
 
 let db: Db;
 let c: Client;
@@ -298,6 +299,19 @@ describe('HRANDFIELD', () => {
     expect(neg.startsWith('*4\r\n*2\r\n')).toBe(true);
     expect(neg.split('*2\r\n').length).toBe(5);
     expect(r('HRANDFIELD', 'h', '-4').startsWith('*4\r\n$1\r\n')).toBe(true);
+  });
+
+  test('a runaway negative count stops at the reply limit', () => {
+    r('HSET', 'h', 'a', '1');
+    const saved = randomReplyLimit.bytes;
+    randomReplyLimit.bytes = 10000;
+    try {
+      const rep = r('HRANDFIELD', 'h', '-4611686018427387903', 'WITHVALUES');
+      expect(rep.startsWith('*9223372036854775806\r\n$1\r\na\r\n$1\r\n1\r\n')).toBe(true);
+      expect(rep.length).toBeLessThan(30000);
+    } finally {
+      randomReplyLimit.bytes = saved;
+    }
   });
 
   test('distinct fields from a large hash', () => {

@@ -8,6 +8,7 @@ import { RSet, Sampler, isIntMember, compareIntText } from '../../src/keyspace/t
 import { cloneValue } from '../../src/handlers/keyspace/clone';
 import { config, configSet } from '../../src/config';
 import { keyspaceHooks } from '../../src/handlers/keyspace/keyspace';
+import { randomReplyLimit } from '../../src/handlers/hash/scanargs';
 
 let db: Db;
 let c: Client;
@@ -282,6 +283,25 @@ describe('SRANDMEMBER', () => {
     expect(many.length).toBe(50);
     expect(new Set(many)).toEqual(new Set(['1', '2', '3']));
     expect(['1', '2', '3']).toContain(items(r('SRANDMEMBER', 's', '1'))[0]);
+  });
+
+  test('a runaway negative count stops at the reply limit and closes the client', () => {
+    r('SADD', 's', 'a');
+    const saved = randomReplyLimit.bytes;
+    let closed = false;
+    (c as unknown as { closeAfterReply(): void }).closeAfterReply = () => {
+      closed = true;
+    };
+    randomReplyLimit.bytes = 10000;
+    try {
+      const rep = r('SRANDMEMBER', 's', '-9223372036854775807');
+      expect(rep.startsWith('*9223372036854775807\r\n$1\r\na\r\n')).toBe(true);
+      expect(rep.length).toBeGreaterThan(10000);
+      expect(rep.length).toBeLessThan(20000);
+      expect(closed).toBe(true);
+    } finally {
+      randomReplyLimit.bytes = saved;
+    }
   });
 
   test('RESP3 replies are arrays', () => {

@@ -57,7 +57,7 @@ export function emptyScan(c: Client): void {
  * the client is closed for its output buffer, or memory runs out). Past this many pending reply bytes
  * the reply stops and the client is closed after what was written.
  */
-export const MAX_RANDOM_REPLY_BYTES = 1 << 30;
+export const randomReplyLimit = { bytes: 1 << 30 };
 
 /** Array header for a count that may exceed 2^53 (repeating random replies): exact digits. */
 export function arrayLenExact(c: Client, n: number | bigint): void {
@@ -66,7 +66,7 @@ export function arrayLenExact(c: Client, n: number | bigint): void {
 
 /** True (and the client marked for closing) when a repeating random reply grew past the limit. */
 export function replyOverLimit(c: Client): boolean {
-  if (c.opos <= MAX_RANDOM_REPLY_BYTES) return false;
+  if (c.opos <= randomReplyLimit.bytes) return false;
   c.closeAfterReply();
   return true;
 }

@@ -1,20 +1,8 @@
 // Replies straight from a list's packed chunks: element bytes are copied from the chunk buffer into
 // the reply buffer, so LRANGE/LPOP/LINDEX never build JS strings for packed lists.
 import type { ReplyTarget } from '../../protocol/reply';
-import { arrayLen, bulk, bulkBuf, rawBuf } from '../../protocol/reply';
+import { arrayLen, bulk, bulkBuf, reserve as room } from '../../protocol/reply';
 import { RList, ent, decodeFwd, decodeBack, CHUNK_MAX } from '../../keyspace/types/list';
-
-/**
- * Room for n more bytes at c.opos (the caller checked c.mute). reply.ts grows buffers only through its
- * writers, so growth goes through rawBuf with a zero block that is then taken back.
- */
-function room(c: ReplyTarget, n: number): Buffer {
-  const b = c.out;
-  if (b !== null && c.opos + n <= b.length) return b;
-  rawBuf(c, Buffer.alloc(n));
-  c.opos -= n;
-  return c.out!;
-}
 
 /** Writes the decimal text of a non-negative integer < 2^31 at p; returns the new offset. */
 function putUint(o: Buffer, p: number, n: number): number {
