@@ -3,11 +3,11 @@
 import type { Client, Handler } from '../../server/context';
 import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
-import { RZSet } from '../../keyspace/types/zset';
+import { RZSet, ZSET_FULL_ERROR } from '../../keyspace/types/zset';
 import { scanStep, parseCursor } from '../../keyspace/scan';
 import { stringmatch } from '../../util/glob';
 import { signalKeyAsReady } from '../../server/blocking';
-import { ZE, string2d, asZset, isKw, longOrReply, parseScoreRange, parseLexRange, replyScore } from './util';
+import { ZE, string2d, asZset, isKw, longOrReply, parseScoreRange, parseLexRange, replyScore, fmtScore } from './util';
 import { parseLL } from '../../util/strconv';
 
 // ---- ZADD / ZINCRBY ----
@@ -108,6 +108,7 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
   let processed = 0;
   let score = 0;
   let nanError = false;
+  let fullError = false;
   for (let j = 0; j < elements; j++) {
     const ele = argv[scoreidx + 1 + j * 2];
     let s = scores[j];
@@ -129,7 +130,10 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
         updated++;
       }
     } else if (!xx) {
-      z.insertNew(ele, s);
+      if (!z.insertNew(ele, s)) {
+        fullError = true;
+        break;
+      }
       score = s;
       processed++;
       added++;
@@ -143,8 +147,8 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
   } else if (added !== 0 || updated !== 0) {
     db.update(key, z);
   }
-  if (nanError) {
-    error(c, ZE.nan);
+  if (nanError || fullError) {
+    error(c, nanError ? ZE.nan : ZSET_FULL_ERROR);
     return;
   }
   if (incr) {
@@ -443,7 +447,7 @@ export function d2string(d: number): string {
   if (Number.isInteger(d) && d >= -4611686018427387904 && d <= 4611686018427387904) {
     return d > -1e21 && d < 1e21 ? d.toFixed(0) : BigInt(d).toString();
   }
-  return R.formatDouble(d);
+  return fmtScore(d);
 }
 
 function zscanCommand(c: Client, argv: string[]): void {

@@ -4,9 +4,9 @@
 import type { Client, Handler } from '../../server/context';
 import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
-import { RZSet, ZIter, LexBound, ScoreRange, lexGteMin, lexLteMax, scoreGteMin, scoreLteMax } from '../../keyspace/types/zset';
+import { RZSet, ZIter, Leaf, LexBound, ScoreRange, lexGteMin, scoreGteMin, scoreLteMax } from '../../keyspace/types/zset';
 import { signalKeyAsReady } from '../../server/blocking';
-import { ZE, asZset, isKw, longOrReply, parseScoreRange, parseLexRange, replyElements } from './util';
+import { ZE, asZset, isKw, longOrReply, parseScoreRange, parseLexRange, replyElements, replyBulks } from './util';
 
 const T_AUTO = 0;
 const T_RANK = 1;
@@ -87,16 +87,66 @@ function collectScore(z: RZSet, range: ScoreRange, offset: number, limit: number
   }
 }
 
+/** collectLex forward on a skiplist-encoded set: rank bounds from two seeks, then a plain copy. */
+function collectLexSorted(z: RZSet, range: { min: LexBound; max: LexBound }, offset: number, limit: number): void {
+  const rr = z.lexRankRange(range.min, range.max);
+  if (rr === null) return;
+  let n = rr.end - rr.start - offset;
+  if (limit >= 0 && limit < n) n = limit;
+  if (n <= 0) return;
+  let leaf: Leaf | null = rr.it.leaf;
+  let i = rr.it.idx;
+  if (offset > 0) {
+    const j = z.atRank(rr.start + offset);
+    leaf = j.leaf;
+    i = j.idx;
+  }
+  while (n-- > 0 && leaf !== null) {
+    const keys = leaf.keys;
+    outKeys[outN] = keys[i];
+    outScores[outN++] = leaf.scores[i];
+    if (++i >= keys.length) {
+      leaf = leaf.next;
+      i = 0;
+    }
+  }
+}
+
 function collectLex(z: RZSet, range: { min: LexBound; max: LexBound }, offset: number, limit: number, reverse: boolean): void {
   if (offset < 0) return;
+  if (!reverse && z.dict !== null) {
+    collectLexSorted(z, range, offset, limit);
+    return;
+  }
   const it = reverse ? z.lastInLex(range.min, range.max) : z.firstInLex(range.min, range.max);
   skip(z, it, offset, reverse);
-  while (it.leaf !== null && limit-- !== 0) {
-    const k = it.key;
-    if (reverse ? !lexGteMin(k, range) : !lexLteMax(k, range)) break;
-    push(k, it.score);
-    if (reverse) it.prev();
-    else it.next();
+  if (reverse) {
+    while (it.leaf !== null && limit-- !== 0) {
+      const k = it.key;
+      if (!lexGteMin(k, range)) break;
+      push(k, it.score);
+      it.prev();
+    }
+    return;
+  }
+  // forward walk over the leaf arrays, checking max on each element (listpack: Redis' linear scan)
+  let leaf: Leaf | null = it.leaf;
+  let i = it.idx;
+  const max = range.max;
+  const kind = max.kind;
+  const ms = max.s;
+  const ex = max.ex;
+  if (kind === -1) return; // nothing is <= "-"
+  while (leaf !== null && limit-- !== 0) {
+    const keys = leaf.keys;
+    const k = keys[i];
+    if (kind === 0 && (ex ? k >= ms : k > ms)) break;
+    outKeys[outN] = k;
+    outScores[outN++] = leaf.scores[i];
+    if (++i >= keys.length) {
+      leaf = leaf.next;
+      i = 0;
+    }
   }
 }
 
@@ -264,9 +314,8 @@ function zrangebylexCommand(c: Client, argv: string[]): void {
   }
   outN = 0;
   collectLex(z, range, offset, limit, false);
-  const n = outN;
-  R.arrayLen(c, n);
-  for (let i = 0; i < n; i++) R.bulk(c, outKeys[i]);
+  R.arrayLen(c, outN);
+  replyBulks(c, outKeys, outN);
   release();
 }
 

@@ -4,7 +4,7 @@ import type { Client, Handler } from '../../server/context';
 import type { Value } from '../../keyspace/db';
 import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
-import { RZSet } from '../../keyspace/types/zset';
+import { RZSet, ZSET_FULL_ERROR } from '../../keyspace/types/zset';
 import { signalKeyAsReady } from '../../server/blocking';
 import { ZE, isKw, longOrReply, positiveLongOrReply, string2d, replyElements } from './util';
 
@@ -53,6 +53,66 @@ function each(src: Src, fn: (m: string, s: number) => boolean | void): void {
   else if (src.set !== null) {
     for (const m of src.set.members()) if (fn(m, 1) === false) return;
   }
+}
+
+/**
+ * The union / intersection / difference of the sources into `acc` (member -> score); for ZINTERCARD
+ * (cardOnly) only the count, stopping at `limit` (0 = none). Returns the cardinality counted.
+ */
+function compute(src: Src[], setnum: number, op: number, agg: number, cardOnly: boolean, limit: number, acc: Map<string, number>): number {
+  let cardinality = 0;
+  if (op === OP_INTER) {
+    if (src[0].len > 0) {
+      const s0 = src[0];
+      each(s0, (m, sc) => {
+        let score = s0.weight * sc;
+        if (score !== score) score = 0;
+        let k = 1;
+        for (; k < setnum; k++) {
+          const sk = src[k];
+          let value: number | undefined;
+          if (sk.obj === s0.obj) value = sc * sk.weight;
+          else {
+            value = find(sk, m);
+            if (value === undefined) break;
+            value *= sk.weight;
+          }
+          score = aggregate(score, value, agg);
+        }
+        if (k === setnum) {
+          if (cardOnly) {
+            cardinality++;
+            if (limit !== 0 && cardinality >= limit) return false;
+          } else acc.set(m, score);
+        }
+        return true;
+      });
+    }
+  } else if (op === OP_UNION) {
+    for (let i = 0; i < setnum; i++) {
+      const si = src[i];
+      if (si.len === 0) continue;
+      const w = si.weight;
+      each(si, (m, sc) => {
+        let score = w * sc;
+        if (score !== score) score = 0;
+        const cur = acc.get(m);
+        acc.set(m, cur === undefined ? score : aggregate(cur, score, agg));
+      });
+    }
+  } else {
+    const s0 = src[0];
+    if (s0.len > 0) {
+      each(s0, (m, sc) => {
+        for (let k = 1; k < setnum; k++) {
+          const sk = src[k];
+          if (sk.obj === s0.obj || find(sk, m) !== undefined) return;
+        }
+        acc.set(m, sc);
+      });
+    }
+  }
+  return cardinality;
 }
 
 function zsetop(c: Client, argv: string[], name: string, dstkey: string | null, numkeysIndex: number, op: number, cardOnly: boolean): void {
@@ -142,56 +202,13 @@ function zsetop(c: Client, argv: string[], name: string, dstkey: string | null, 
 
   const acc = new Map<string, number>();
   let cardinality = 0;
-  if (op === OP_INTER) {
-    if (src[0].len > 0) {
-      const s0 = src[0];
-      each(s0, (m, sc) => {
-        let score = s0.weight * sc;
-        if (score !== score) score = 0;
-        let k = 1;
-        for (; k < setnum; k++) {
-          const sk = src[k];
-          let value: number | undefined;
-          if (sk.obj === s0.obj) value = sc * sk.weight;
-          else {
-            value = find(sk, m);
-            if (value === undefined) break;
-            value *= sk.weight;
-          }
-          score = aggregate(score, value, agg);
-        }
-        if (k === setnum) {
-          if (cardOnly) {
-            cardinality++;
-            if (limit !== 0 && cardinality >= limit) return false;
-          } else acc.set(m, score);
-        }
-        return true;
-      });
-    }
-  } else if (op === OP_UNION) {
-    for (let i = 0; i < setnum; i++) {
-      const si = src[i];
-      if (si.len === 0) continue;
-      const w = si.weight;
-      each(si, (m, sc) => {
-        let score = w * sc;
-        if (score !== score) score = 0;
-        const cur = acc.get(m);
-        acc.set(m, cur === undefined ? score : aggregate(cur, score, agg));
-      });
-    }
-  } else {
-    const s0 = src[0];
-    if (s0.len > 0) {
-      each(s0, (m, sc) => {
-        for (let k = 1; k < setnum; k++) {
-          const sk = src[k];
-          if (sk.obj === s0.obj || find(sk, m) !== undefined) return;
-        }
-        acc.set(m, sc);
-      });
-    }
+  try {
+    cardinality = compute(src, setnum, op, agg, cardOnly, limit, acc);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    // the accumulator outgrew V8's Map cap (2^24 entries)
+    error(c, ZSET_FULL_ERROR);
+    return;
   }
 
   if (dstkey !== null) {

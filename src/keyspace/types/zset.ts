@@ -23,14 +23,21 @@
 // module reproduces Redis' linear listpack scans exactly (see firstInLex/lastInLex), for larger sets
 // the tree is searched as if members were sorted (Redis' skiplist result depends on random levels).
 //
-// Limits: a V8 Map holds at most 2^24 entries, so one sorted set holds at most 16,777,216 members.
+// Limits: a V8 Map holds at most 2^24 entries, so one sorted set holds at most 16,777,216 members
+// (insertNew() reports a full set instead of throwing; the handlers answer ZSET_FULL_ERROR).
 import type { RObj } from '../db';
 import { config } from '../../config';
 
 export const LEAF_MAX = 128;
+/** Below this many members the dict can always grow; above it insertNew() guards (V8 Map cap: 2^24). */
+const SAFE_SIZE = 1 << 23;
+/** Reply when a sorted set cannot grow any more (Redis has no such limit). */
+export const ZSET_FULL_ERROR = 'ERR the sorted set has reached the maximum number of elements (16777216)';
 const LEAF_MIN = 32; // a leaf under this merges with a sibling when both fit in one leaf
 const INNER_MAX = 64;
 const INNER_MIN = 16;
+/** Leaves shorter than this are kept at their exact size (rebuilt on insert and delete). */
+const SMALL = 16;
 
 export class Leaf {
   keys: string[];
@@ -171,7 +178,7 @@ function listpackLimits(): [number, number] {
 }
 
 export class RZSet implements RObj {
-  readonly type = 'zset';
+  declare readonly type: 'zset';
   private root: Leaf | Inner;
   /** Number of inner levels above the leaves. */
   private height = 0;
@@ -483,6 +490,20 @@ export class RZSet implements RObj {
     if (it.leaf !== null && !lexGteMin(it.key, r)) it.leaf = null;
     return it;
   }
+  /**
+   * Rank range [start, end) of a lex range by two tree seeks (members assumed sorted, as for a
+   * skiplist-encoded set), or null when empty; `it` is left at `start`.
+   */
+  lexRankRange(min: LexBound, max: LexBound): { start: number; end: number; it: ZIter } | null {
+    if (!this.lexInRange(min, max)) return null;
+    this.seek(M_LEX, 0, max.s, !max.ex, max.kind);
+    const end = seekRank;
+    this.seek(M_LEX, 0, min.s, min.ex, min.kind);
+    const start = seekRank;
+    if (start >= end) return null;
+    return { start, end, it: this.seekIter() };
+  }
+
   /** zslIsInLexRange / zzlIsInLexRange. */
   private lexInRange(min: LexBound, max: LexBound): boolean {
     if (this.n === 0 || lexRangeEmpty(min, max)) return false;
@@ -558,16 +579,26 @@ export class RZSet implements RObj {
 
   /**
    * Adds a member that is not in the set. Builds the dict (one-way 'skiplist' encoding) when the set
-   * outgrows the listpack limits.
+   * outgrows the listpack limits. Returns false (and adds nothing) when the dict cannot grow (V8 caps a
+   * Map at 2^24 entries; see ZSET_FULL_ERROR).
    */
-  insertNew(key: string, score: number): void {
+  insertNew(key: string, score: number): boolean {
     if (this.dict === null) {
-      const [maxEntries, maxValue] = listpackLimits();
-      if (this.n + 1 > maxEntries || key.length > maxValue) this.convertToSkiplist();
+      if (this.n + 1 > config['zset-max-listpack-entries'] || key.length > config['zset-max-listpack-value']) this.convertToSkiplist();
     }
-    if (this.dict !== null) this.dict.set(key, score);
-    else score += 0; // a listpack stores -0 as the integer 0
+    const d = this.dict;
+    if (d !== null) {
+      if (this.n < SAFE_SIZE) d.set(key, score);
+      else {
+        try {
+          d.set(key, score);
+        } catch {
+          return false;
+        }
+      }
+    } else score += 0; // a listpack stores -0 as the integer 0
     this.treeInsert(score, key);
+    return true;
   }
 
   /** Builds the dict: the set reports 'skiplist' from now on. */
@@ -664,7 +695,25 @@ export class RZSet implements RObj {
     const ss = leaf.scores;
     const len = ks.length;
     let j: number;
-    if (len === 0 || ss[len - 1] < score || (ss[len - 1] === score && ks[len - 1] < key)) {
+    if (len < SMALL) {
+      // Small leaves (most small sets) are rebuilt at their exact size: growing arrays in place would
+      // reserve 16+ spare slots each, more than the elements of a typical small set.
+      j = lowerIn(leaf, M_ELEM, score, key, false, 0);
+      const nk: string[] = new Array(len + 1);
+      const ns: number[] = new Array(len + 1);
+      for (let i = 0; i < j; i++) {
+        nk[i] = ks[i];
+        ns[i] = ss[i];
+      }
+      nk[j] = key;
+      ns[j] = score;
+      for (let i = j; i < len; i++) {
+        nk[i + 1] = ks[i];
+        ns[i + 1] = ss[i];
+      }
+      leaf.keys = nk;
+      leaf.scores = ns;
+    } else if (ss[len - 1] < score || (ss[len - 1] === score && ks[len - 1] < key)) {
       j = len;
       ks.push(key);
       ss.push(score);
@@ -729,7 +778,23 @@ export class RZSet implements RObj {
     for (let h = 0; h < height; h++) pathNodes[h].counts[pathIdx[h]]--;
     this.n--;
     const ks = leaf.keys;
-    if (j === ks.length - 1) {
+    const len0 = ks.length;
+    if (len0 <= SMALL) {
+      // exact-size rebuild, as in treeInsert
+      const ss = leaf.scores;
+      const nk: string[] = new Array(len0 - 1);
+      const ns: number[] = new Array(len0 - 1);
+      for (let i = 0; i < j; i++) {
+        nk[i] = ks[i];
+        ns[i] = ss[i];
+      }
+      for (let i = j + 1; i < len0; i++) {
+        nk[i - 1] = ks[i];
+        ns[i - 1] = ss[i];
+      }
+      leaf.keys = nk;
+      leaf.scores = ns;
+    } else if (j === ks.length - 1) {
       ks.pop();
       leaf.scores.pop();
     } else {
@@ -737,7 +802,7 @@ export class RZSet implements RObj {
       leaf.scores.splice(j, 1);
     }
     if (height === 0) return;
-    const len = ks.length;
+    const len = leaf.keys.length;
     if (len === 0) {
       this.unlinkLeaf(leaf);
       this.removeChild(height - 1);
@@ -890,3 +955,5 @@ function lowerIn(leaf: Leaf, mode: number, s: number, k: string, ex: boolean, ki
   }
   return lo;
 }
+
+Object.defineProperty(RZSet.prototype, 'type', { value: 'zset', writable: false, enumerable: false });
