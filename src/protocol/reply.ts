@@ -1,3 +1,4 @@
+import { fmtScore } from '../util/dtoa';
 // RESP2/RESP3 reply encoding into a client's output buffer.
 //
 // Why this shape: replies of one pipeline must leave in one socket write, and the hot path must not
@@ -204,36 +205,12 @@ export function bulkArray(c: ReplyTarget, items: readonly string[]): void {
   for (let i = 0; i < items.length; i++) bulk(c, items[i]);
 }
 
-/**
- * Redis' %.17g formatting for doubles in RESP3 and ZSCORE-style replies: shortest exact form is not what
- * Redis prints; it prints 17 significant digits then trims. We mirror `addReplyDouble` (7.0):
- * inf/-inf/nan, integers without ".0", others with %.17g.
- */
+/** Redis' addReplyDouble text: inf/-inf/nan, integers without ".0", others as C's %.17g. */
 export function formatDouble(d: number): string {
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  if (Number.isNaN(d)) return 'nan';
-  return g17(d);
+  return fmtScore(d);
 }
 
-/** C's %.17g. */
+/** C's %.17g of a finite number. */
 export function g17(d: number): string {
-  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  const exp = Math.floor(Math.log10(Math.abs(d)));
-  let s: string;
-  // %g uses exponent form when exp < -4 or exp >= precision
-  let e = Number(d.toExponential(16).split('e')[1]);
-  if (!Number.isFinite(e)) e = exp;
-  if (e < -4 || e >= 17) {
-    s = d.toExponential(16);
-    let [m, x] = s.split('e');
-    if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '');
-    const sign = x[0] === '-' ? '-' : '+';
-    let digits = x.replace(/^[-+]/, '');
-    if (digits.length < 2) digits = '0' + digits;
-    return m + 'e' + sign + digits;
-  }
-  s = d.toFixed(Math.max(0, 16 - e));
-  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
-  return s;
+  return fmtScore(d);
 }

@@ -3,7 +3,9 @@
 // Order: (score, member) ascending; members compare like Redis' sdscmp (memcmp, then length). Members
 // are latin1 strings (one char per byte), so JS `<` on them is exactly that byte order.
 //
-// Structure, chosen for speed and memory in V8 (measured in the zset handlers' report):
+// Structure, chosen for speed and memory in V8. Measured with 1M random 10-char members: ~108 heap
+// bytes per element with random float scores (92 with small integer scores), Redis 7.0 uses ~110
+// (used_memory); inserts run at Redis' speed (both are bound by cache misses at that size).
 //
 // - An order-statistics B+tree. Leaves hold up to LEAF_MAX elements in two parallel arrays (members:
 //   string[], scores: number[], the latter an unboxed double array in V8) and are linked both ways for
@@ -17,7 +19,8 @@
 //   small set (count <= zset-max-listpack-entries and every member <= zset-max-listpack-value bytes)
 //   has no dict: lookups scan the (single) leaf, which is what Redis does over its listpack. The
 //   first add that exceeds a limit builds the dict and the set reports 'skiplist' from then on
-//   (one-way, as in Redis).
+//   (one-way, as in Redis). A listpack stores -0 as the integer 0, so listpack-encoded sets hold no -0
+//   scores (skiplist-encoded ones keep it, as Redis does).
 //
 // Lex ranges on a set whose scores differ are "undefined" in Redis; for listpack-encoded sets this
 // module reproduces Redis' linear listpack scans exactly (see firstInLex/lastInLex), for larger sets
@@ -27,6 +30,7 @@
 // (insertNew() reports a full set instead of throwing; the handlers answer ZSET_FULL_ERROR).
 import type { RObj } from '../db';
 import { config } from '../../config';
+import { forgetScans } from '../scan';
 
 export const LEAF_MAX = 128;
 /** Below this many members the dict can always grow; above it insertNew() guards (V8 Map cap: 2^24). */
@@ -313,6 +317,11 @@ export class RZSet implements RObj {
     this.height = height;
   }
 
+  /** Leaves the keyspace: drop parked ZSCAN iterators (they pin the dict). */
+  free(): void {
+    forgetScans(this);
+  }
+
   /** Deep copy with the same encoding (COPY). Members are immutable strings and are shared. */
   clone(): RZSet {
     const keys: string[] = new Array(this.n);
@@ -438,11 +447,6 @@ export class RZSet implements RObj {
     if (it.leaf === null || !scoreGteMin(it.score, r)) it.leaf = null;
     return it;
   }
-  /** Rank (0-based) of the position firstInScore/lastInScore found by the last seek. */
-  get lastSeekRank(): number {
-    return seekRank;
-  }
-
   /** Number of elements with a score in range. */
   countInScore(r: ScoreRange): number {
     if (this.n === 0 || scoreRangeEmpty(r)) return 0;
@@ -480,7 +484,7 @@ export class RZSet implements RObj {
       it = this.last();
       while (it.leaf !== null && !lexLteMax(it.key, r)) it.prev();
     } else {
-      this.seek(M_LEX, 0, max.s, !max.ex, max.kind === 0 ? 0 : max.kind === 1 ? 1 : -1);
+      this.seek(M_LEX, 0, max.s, !max.ex, max.kind);
       it = this.seekIter();
       if (it.leaf === null) {
         it.leaf = this.tail;
@@ -698,7 +702,7 @@ export class RZSet implements RObj {
     if (len < SMALL) {
       // Small leaves (most small sets) are rebuilt at their exact size: growing arrays in place would
       // reserve 16+ spare slots each, more than the elements of a typical small set.
-      j = lowerIn(leaf, M_ELEM, score, key, false, 0);
+      j = lowerElem(leaf, score, key);
       const nk: string[] = new Array(len + 1);
       const ns: number[] = new Array(len + 1);
       for (let i = 0; i < j; i++) {
@@ -718,7 +722,7 @@ export class RZSet implements RObj {
       ks.push(key);
       ss.push(score);
     } else {
-      j = lowerIn(leaf, M_ELEM, score, key, false, 0);
+      j = lowerElem(leaf, score, key);
       ks.splice(j, 0, key);
       ss.splice(j, 0, score);
     }
@@ -944,6 +948,7 @@ export class RZSet implements RObj {
 
 /** First index in `leaf` whose element is not `before` the target. */
 function lowerIn(leaf: Leaf, mode: number, s: number, k: string, ex: boolean, kind: number): number {
+  if (mode === M_ELEM) return lowerElem(leaf, s, k);
   const ks = leaf.keys;
   const ss = leaf.scores;
   let lo = 0;
@@ -957,3 +962,18 @@ function lowerIn(leaf: Leaf, mode: number, s: number, k: string, ex: boolean, ki
 }
 
 Object.defineProperty(RZSet.prototype, 'type', { value: 'zset', writable: false, enumerable: false });
+
+/** lowerIn for M_ELEM: first index whose (score, member) is >= (s, k). */
+function lowerElem(leaf: Leaf, s: number, k: string): number {
+  const ks = leaf.keys;
+  const ss = leaf.scores;
+  let lo = 0;
+  let hi = ks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const ms = ss[mid];
+    if (ms < s || (ms === s && ks[mid] < k)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
