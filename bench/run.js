@@ -674,16 +674,24 @@ async function throughput(opts, root, progress) {
 
 // ------------------------------------------------------------------ memory phase
 
-function* setStream(count) {
-  for (let i = 0; i < count; i++) yield ['SET', `key:${i}`, `v${String(i).padStart(9, '0')}`];
-}
+// Memory workloads: 1 M small strings (one key each), and 1 M elements of one hash, set and sorted set.
+const MEM_WORKLOADS = [
+  { name: 'string', unit: 'key', desc: '`SET key:<i> v<i as 9 digits>`',
+    *stream(n) { for (let i = 0; i < n; i++) yield ['SET', `key:${i}`, `v${String(i).padStart(9, '0')}`]; } },
+  { name: 'hash', unit: 'field', desc: '`HSET bench:hash field:<i> v<i as 9 digits>`',
+    *stream(n) { for (let i = 0; i < n; i++) yield ['HSET', 'bench:hash', `field:${i}`, `v${String(i).padStart(9, '0')}`]; } },
+  { name: 'set', unit: 'member', desc: '`SADD bench:set member:<i>`',
+    *stream(n) { for (let i = 0; i < n; i++) yield ['SADD', 'bench:set', `member:${i}`]; } },
+  { name: 'zset', unit: 'member', desc: '`ZADD bench:zset <i> member:<i>`',
+    *stream(n) { for (let i = 0; i < n; i++) yield ['ZADD', 'bench:zset', String(i), `member:${i}`]; } },
+];
 
 function usedMemory(info) {
   const m = /^used_memory:(\d+)\s*$/m.exec(typeof info === 'string' ? info : '');
   return m ? Number(m[1]) : NaN;
 }
 
-async function memoryOne(srv, keys) {
+async function memoryOne(srv, keys, wl) {
   return withConn(srv.port, async (c) => {
     const flush = await c.cmd('FLUSHALL');
     if (flush instanceof RespError) throw new Error(`FLUSHALL: ${flush.message}`);
@@ -692,11 +700,11 @@ async function memoryOne(srv, keys) {
     const rss0 = rssBytes(srv.pid);
     const cpu0 = procCpu(srv.pid);
     const t0 = process.hrtime.bigint();
-    const r = await c.pipeline(setStream(keys));
+    const r = await c.pipeline(wl.stream(keys));
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = procCpu(srv.pid) - cpu0; // seconds
-    if (r.errors) throw new Error(`${r.errors} of ${keys} SETs failed, first: ${r.firstError}`);
-    const dbsize = await c.cmd('DBSIZE');
+    if (r.errors) throw new Error(`${r.errors} of ${keys} ${wl.name} writes failed, first: ${r.firstError}`);
+    const dbsize = wl.name === 'string' ? await c.cmd('DBSIZE') : keys;
     await sleep(1000); // let a GC / lazy free settle before reading the counters
     const after = usedMemory(await c.cmd('INFO', 'memory'));
     const rss1 = rssBytes(srv.pid);
@@ -708,21 +716,24 @@ async function memoryOne(srv, keys) {
 }
 
 async function memory(opts, root, progress) {
-  const { redis, strata } = await startPair(root, 'mem');
   const out = {};
-  try {
-    for (const srv of [redis, strata]) {
-      checkAborted();
-      progress(`memory: loading ${opts.memKeys} keys into ${srv.label}`);
-      try {
-        out[srv.side] = await memoryOne(srv, opts.memKeys);
-        if (!Number.isFinite(out[srv.side].perKey)) out[srv.side].error = 'no used_memory in INFO memory';
-      } catch (e) {
-        out[srv.side] = { error: serverDead(srv) || e.message };
+  for (const wl of MEM_WORKLOADS) {
+    const { redis, strata } = await startPair(root, `mem-${wl.name}`);
+    const res = (out[wl.name] = {});
+    try {
+      for (const srv of [redis, strata]) {
+        checkAborted();
+        progress(`memory: loading ${opts.memKeys} ${wl.name} ${wl.unit}s into ${srv.label}`);
+        try {
+          res[srv.side] = await memoryOne(srv, opts.memKeys, wl);
+          if (!Number.isFinite(res[srv.side].perKey)) res[srv.side].error = 'no used_memory in INFO memory';
+        } catch (e) {
+          res[srv.side] = { error: serverDead(srv) || e.message };
+        }
       }
+    } finally {
+      await Promise.all([redis.stop(), strata.stop()]);
     }
-  } finally {
-    await Promise.all([redis.stop(), strata.stop()]);
   }
   return out;
 }
@@ -829,22 +840,26 @@ function mdTable(head, rows) {
 
 function memorySummary(mem) {
   if (!mem) return null;
-  const head = ['server', 'keys', 'used_memory before', 'used_memory after', 'bytes/key', 'RSS bytes/key', 'load ops/s', 'server CPU us/op'];
+  const head = ['workload', 'server', 'elements', 'used_memory before', 'used_memory after', 'bytes/element', 'RSS bytes/element', 'load ops/s', 'server CPU us/op', 'Strata/Redis'];
   const rows = [];
-  for (const side of ['redis', 'strata']) {
-    const m = mem[side] || { error: 'not run' };
-    const label = side === 'redis' ? 'Redis' : 'Strata';
-    if (m.error && !Number.isFinite(m.loadRate)) { rows.push([label, '-', '-', '-', `FAIL: ${m.error}`, '-', '-', '-']); continue; }
-    const keysCell = m.dbsize === m.keys ? String(m.keys) : `${m.keys} (DBSIZE ${m.dbsize}!)`;
-    rows.push([label, keysCell, fmtBytes(m.before), fmtBytes(m.after), Number.isFinite(m.perKey) ? m.perKey.toFixed(1) : `- (${m.error})`,
-      m.rssPerKey.toFixed(1), fmtOps(m.loadRate), fmtUs(m.cpuUsPerOp)]);
+  const ratios = [];
+  for (const wl of MEM_WORKLOADS) {
+    const w = mem[wl.name] || {};
+    const r = w.redis && w.strata ? w.strata.perKey / w.redis.perKey : NaN;
+    const rss = w.redis && w.strata ? w.strata.rssPerKey / w.redis.rssPerKey : NaN;
+    ratios.push(`${wl.name} ${Number.isFinite(r) ? r.toFixed(2) : 'n/a'}${Number.isFinite(r) && Number(r.toFixed(2)) > MEM_TARGET ? ' MISS' : ''}`);
+    for (const side of ['redis', 'strata']) {
+      const m = w[side] || { error: 'not run' };
+      const label = side === 'redis' ? 'Redis' : 'Strata';
+      if (m.error && !Number.isFinite(m.loadRate)) { rows.push([wl.name, label, '-', '-', '-', `FAIL: ${m.error}`, '-', '-', '-', '-']); continue; }
+      const keysCell = m.dbsize === m.keys ? String(m.keys) : `${m.keys} (DBSIZE ${m.dbsize}!)`;
+      rows.push([wl.name, label, keysCell, fmtBytes(m.before), fmtBytes(m.after), Number.isFinite(m.perKey) ? m.perKey.toFixed(1) : `- (${m.error})`,
+        m.rssPerKey.toFixed(1), fmtOps(m.loadRate), fmtUs(m.cpuUsPerOp),
+        side === 'strata' ? `${fmtRatio(r)} (RSS ${fmtRatio(rss)})` : '']);
+    }
   }
-  const r = mem.redis && mem.strata ? mem.strata.perKey / mem.redis.perKey : NaN;
-  const rss = mem.redis && mem.strata ? mem.strata.rssPerKey / mem.redis.rssPerKey : NaN;
-  const line = Number.isFinite(r)
-    ? `Strata/Redis bytes per key (used_memory): ${r.toFixed(2)}  target <= ${MEM_TARGET}  ${Number(r.toFixed(2)) <= MEM_TARGET ? 'pass' : 'MISS'}   (RSS: ${fmtRatio(rss)})`
-    : 'Strata/Redis bytes per key: n/a';
-  return { head, rows, line, ratio: r };
+  const line = `Strata/Redis bytes per element (used_memory), target <= ${MEM_TARGET}: ${ratios.join(', ')}`;
+  return { head, rows, line };
 }
 
 function envInfo() {
@@ -897,7 +912,7 @@ function writeMarkdown(opts, env, cmdInfo, tput, summary, memSum) {
     if (summary.failures.length) { L.push('Failures:', ''); for (const f of summary.failures) L.push(`- ${f}`); L.push(''); }
   }
   if (memSum) {
-    L.push('## Memory per key', '');
+    L.push('## Memory per element', '');
     L.push(mdTable(memSum.head, memSum.rows), '');
     L.push(`**${memSum.line}**`, '');
   }
@@ -961,9 +976,9 @@ async function main() {
   let mem = null;
   if (opts.mem) {
     mem = await memory(opts, root, progress);
-    cmdInfo.mem = `fresh servers; FLUSHALL; \`used_memory\` from \`INFO memory\`; then ${opts.memKeys} x \`SET key:<i> v<i as 9 digits>\` (10-byte values) ` +
+    cmdInfo.mem = `per workload, fresh servers; FLUSHALL; \`used_memory\` from \`INFO memory\`; then ${opts.memKeys} x one of ${MEM_WORKLOADS.map((w) => w.desc).join(', ')} ` +
       'sent by a pipelined raw-socket RESP writer in bench/run.js (<= 10000 outstanding); DBSIZE check; 1 s pause; `INFO memory` again. ' +
-      'bytes/key = delta used_memory / keys (RSS from /proc/PID/status for comparison).';
+      'bytes/element = delta used_memory / elements (RSS from /proc/PID/status for comparison).';
   }
   checkAborted();
   await cleanup();
@@ -979,7 +994,7 @@ async function main() {
     if (summary.failures.length) { out.push('', 'Failures:'); for (const f of summary.failures) out.push(`  ${f}`); }
   }
   if (memSum) {
-    out.push('', 'Memory per key (used_memory from INFO memory, before/after loading)', '');
+    out.push('', 'Memory per element (used_memory from INFO memory, before/after loading)', '');
     out.push(textTable(memSum.head, memSum.rows), '', memSum.line);
   }
   const warn = warnings(tput);
@@ -989,7 +1004,7 @@ async function main() {
     out.push('', `wrote ${path.relative(process.cwd(), opts.out) || opts.out}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
-  const failed = (summary && summary.failures.length) || (mem && (mem.redis.error || mem.strata.error));
+  const failed = (summary && summary.failures.length) || (mem && Object.values(mem).some((w) => (w.redis && w.redis.error) || (w.strata && w.strata.error)));
   return failed ? 1 : 0;
 }
 
