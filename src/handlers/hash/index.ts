@@ -3,6 +3,7 @@
 //
 // Order of checks follows Redis: argument parsing that Redis does before the key lookup happens first
 // (HINCRBY's increment, HRANDFIELD's count, HSCAN's cursor), then the lookup and WRONGTYPE, then the rest.
+import { removeMembers } from '../../keyspace/aggregate';
 import type { Client, Handler } from '../../server/context';
 import { arrayLen, bulk, int, mapLen, nullBulk, ok, raw, emptyArray } from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
@@ -193,21 +194,7 @@ function hdelCommand(c: Client, argv: string[]): void {
     raw(c, ZERO);
     return;
   }
-  let deleted = 0;
-  let removed = false;
-  const n = argv.length;
-  for (let i = 2; i < n; i++) {
-    if (h.delete(argv[i])) {
-      deleted++;
-      if (h.size === 0) {
-        c.db.delete(key);
-        removed = true;
-        break;
-      }
-    }
-  }
-  if (deleted !== 0 && !removed) c.db.update(key, h);
-  int(c, deleted);
+  int(c, removeMembers(c.db, key, h, argv, 2));
 }
 
 // ---- HINCRBY / HINCRBYFLOAT ----

@@ -5,6 +5,7 @@
 // The set-algebra commands follow Redis' algorithms step by step (smallest set first for SINTER, the
 // two SDIFF strategies, results built in a set that starts as an intset), because the algorithm decides
 // the encoding of a stored result and the order of the reply (an intset replies in ascending order).
+import { removeMembers } from '../../keyspace/aggregate';
 import type { Client, Handler } from '../../server/context';
 import type { Value } from '../../keyspace/db';
 import { arrayLen, bulk, int, nullBulk, raw, setLen, emptyArray } from '../../protocol/reply';
@@ -119,21 +120,7 @@ function sremCommand(c: Client, argv: string[]): void {
     raw(c, ZERO);
     return;
   }
-  let deleted = 0;
-  let removed = false;
-  const n = argv.length;
-  for (let i = 2; i < n; i++) {
-    if (s.delete(argv[i])) {
-      deleted++;
-      if (s.size === 0) {
-        c.db.delete(key);
-        removed = true;
-        break;
-      }
-    }
-  }
-  if (deleted !== 0 && !removed) c.db.update(key, s);
-  int(c, deleted);
+  int(c, removeMembers(c.db, key, s, argv, 2));
 }
 
 function scardCommand(c: Client, argv: string[]): void {
