@@ -11,6 +11,7 @@ import * as errors from '../protocol/errors';
 import { serverStats, cmdStat } from './state';
 import { slowlogRecord, latencyRecord, feedMonitors, monitorCount } from './observe';
 import { liveConfig } from './live';
+import { log } from './log';
 import * as R from '../protocol/reply';
 import type { Client } from './context';
 import { readyState, handleClientsBlockedOnKeys } from './blocking';
@@ -139,7 +140,7 @@ export function call(c: Client, spec: CommandSpec, argv: string[]): void {
   // are the ones that reach the slowlog).
   if (!spec.constantTime || (st.calls & (FAST_SAMPLE - 1)) === 0) {
     const t0 = performance.now();
-    spec.handler!(c, argv);
+    runHandler(c, spec, argv);
     const us = (performance.now() - t0) * 1000;
     if (c.blocked === null) {
       st.usec += spec.constantTime ? us * FAST_SAMPLE : us;
@@ -148,7 +149,7 @@ export function call(c: Client, spec: CommandSpec, argv: string[]): void {
       if (liveConfig.latencyThresholdMs > 0 && us / 1000 >= liveConfig.latencyThresholdMs) latencyRecord('command', us / 1000);
     }
   } else {
-    spec.handler!(c, argv);
+    runHandler(c, spec, argv);
   }
   if (c.blocked === null) {
     serverStats.totalCommands++;
@@ -190,4 +191,22 @@ function protectedAllowed(c: Connection): boolean {
 function protectedError(spec: CommandSpec): string {
   const name = (spec.parent ?? spec).name.toUpperCase();
   return `ERR ${name} command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`;
+}
+
+/**
+ * Runs a handler so that a bug in one command cannot take the server down: the exception is logged,
+ * whatever part of a reply the handler wrote is taken back (the RESP stream stays well-formed) and the
+ * client gets an error instead.
+ */
+function runHandler(c: Client, spec: CommandSpec, argv: string[]): void {
+  const out = c.out;
+  const pos = c.opos;
+  try {
+    spec.handler!(c, argv);
+  } catch (e) {
+    log.error({ cmd: spec.fullName, err: e instanceof Error ? e.stack : String(e) }, 'command handler failed');
+    // Growing the buffer keeps what was before `pos`; a buffer created by the handler holds only its output.
+    if (c.out !== null) c.opos = out === null ? 0 : pos;
+    error(c, `ERR internal error while running '${spec.fullName}' (see the server log)`);
+  }
 }

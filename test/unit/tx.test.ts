@@ -436,3 +436,21 @@ describe('EXEC and blocking', () => {
     expect(db.has('q')).toBe(false);
   });
 });
+
+describe('a handler that throws', () => {
+  test('is answered with an error, its partial reply is taken back, and the server goes on', () => {
+    const c = fakeClient();
+    const spec = getSpec('echo')!;
+    const real = spec.handler;
+    spec.handler = (cl) => {
+      R.arrayLen(cl, 2); // half a reply, then a bug
+      throw new Error('boom');
+    };
+    try {
+      expect(run(c, 'ECHO', 'x')).toBe("-ERR internal error while running 'echo' (see the server log)\r\n");
+    } finally {
+      spec.handler = real;
+    }
+    expect(run(c, 'ECHO', 'x')).toBe('$1\r\nx\r\n');
+  });
+});
