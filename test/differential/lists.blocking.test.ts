@@ -6,47 +6,11 @@
 // clients, BLMOVE/BRPOPLPUSH chains, BLMPOP with COUNT, pushes inside MULTI (served after EXEC), a
 // served BLMOVE whose destination has the wrong type, a ready key that changed type, CLIENT UNBLOCK,
 // and a disconnecting blocked client.
-import { RespClient, Arg } from '../helpers/resp';
+import { show, waitBlocked, later, withClients } from '../helpers/blocking';
 import { ServerHandle, redisAvailable, startRedis, startStrata, warnRedisMissing } from '../helpers/servers';
 
 type Transcript = string[];
 type Scenario = (port: number) => Promise<Transcript>;
-
-const show = (b: Buffer): string => b.toString('latin1');
-
-async function connect(port: number, resp3 = false): Promise<RespClient> {
-  const c = await RespClient.connect(port);
-  if (resp3) await c.call('HELLO', '3');
-  return c;
-}
-
-/** Waits until the server reports n blocked clients (INFO clients). */
-async function waitBlocked(ctl: RespClient, n: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const info = show(await ctl.call('INFO', 'clients'));
-    const m = /blocked_clients:(\d+)/.exec(info);
-    if (m && Number(m[1]) === n) return;
-    if (Date.now() > deadline) throw new Error(`blocked_clients never reached ${n}: ${info}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Sends a command whose reply will come later; returns the pending reply. */
-function later(c: RespClient, ...argv: Arg[]): Promise<string> {
-  return c.call(...argv).then(show);
-}
-
-async function withClients<T>(port: number, n: number, fn: (cs: RespClient[]) => Promise<T>, resp3 = false): Promise<T> {
-  const cs: RespClient[] = [];
-  try {
-    for (let i = 0; i < n; i++) cs.push(await connect(port, resp3));
-    await cs[0].call('FLUSHALL');
-    return await fn(cs);
-  } finally {
-    for (const c of cs) c.close();
-  }
-}
 
 const scenarios: Record<string, { run: Scenario; expect: Transcript }> = {
   'BLPOP is served by a later LPUSH from another client': {

@@ -5,46 +5,11 @@
 // another client, the key that became ready among several, FIFO order of blocked clients, writes in
 // MULTI (served after EXEC), a ready key of another type (the client stays blocked), timeouts (RESP2
 // and RESP3 null arrays), CLIENT UNBLOCK, RESP3 reply shapes.
-import { RespClient, Arg } from '../helpers/resp';
+import { show, waitBlocked, later, withClients } from '../helpers/blocking';
 import { ServerHandle, redisAvailable, startRedis, startStrata, warnRedisMissing } from '../helpers/servers';
 
 type Transcript = string[];
 type Scenario = (port: number) => Promise<Transcript>;
-
-const show = (b: Buffer): string => b.toString('latin1');
-
-async function connect(port: number, resp3 = false): Promise<RespClient> {
-  const c = await RespClient.connect(port);
-  if (resp3) await c.call('HELLO', '3');
-  return c;
-}
-
-/** Waits until the server reports n blocked clients (INFO clients). */
-async function waitBlocked(ctl: RespClient, n: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const info = show(await ctl.call('INFO', 'clients'));
-    const m = /blocked_clients:(\d+)/.exec(info);
-    if (m && Number(m[1]) === n) return;
-    if (Date.now() > deadline) throw new Error(`blocked_clients never reached ${n}: ${info}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function later(c: RespClient, ...argv: Arg[]): Promise<string> {
-  return c.call(...argv).then(show);
-}
-
-async function withClients<T>(port: number, n: number, fn: (cs: RespClient[]) => Promise<T>, resp3 = false): Promise<T> {
-  const cs: RespClient[] = [];
-  try {
-    for (let i = 0; i < n; i++) cs.push(await connect(port, resp3 && i === 0));
-    await cs[cs.length - 1].call('FLUSHALL');
-    return await fn(cs);
-  } finally {
-    for (const c of cs) c.close();
-  }
-}
 
 const scenarios: Record<string, { run: Scenario; expect: Transcript }> = {
   'BZPOPMIN is served by a later ZADD; the emptied key is deleted': {
@@ -93,7 +58,7 @@ const scenarios: Record<string, { run: Scenario; expect: Transcript }> = {
           t.push(await later(a, 'BZMPOP', '0.01', '1', 'k2', 'MIN'));
           return t;
         },
-        true,
+        'first',
       ),
     expect: [
       ':3\r\n',
