@@ -214,3 +214,20 @@ export function formatDouble(d: number): string {
 export function g17(d: number): string {
   return fmtScore(d);
 }
+
+/**
+ * Redis' addReplyHelp: "<CMD> <subcommand> ..." header from the command as typed (ASCII upper-cased),
+ * the subcommand lines, then the HELP footer every HELP subcommand ends with.
+ */
+export function help(c: ReplyTarget, cmdName: string, lines: readonly string[]): void {
+  let up = '';
+  for (let i = 0; i < cmdName.length; i++) {
+    const ch = cmdName.charCodeAt(i);
+    up += ch >= 97 && ch <= 122 ? String.fromCharCode(ch - 32) : cmdName[i];
+  }
+  arrayLen(c, lines.length + 3);
+  simple(c, `${up} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
+  for (const l of lines) simple(c, l);
+  simple(c, 'HELP');
+  simple(c, '    Prints this help.');
+}

@@ -148,6 +148,12 @@ export class Connection implements Client {
     onClientClosed(this);
   }
 
+  /** The deferred flush requested by requestFlush(). */
+  flushQueuedOutput(): void {
+    this.flushQueued = false;
+    this.flush();
+  }
+
   /** Writes pending replies in one socket write. */
   flush(): void {
     const b = this.out;
@@ -432,8 +438,7 @@ const pendingFlush: Connection[] = [];
 function flushPending(): void {
   const list = pendingFlush.splice(0);
   for (const c of list) {
-    (c as unknown as { flushQueued: boolean }).flushQueued = false;
-    c.flush();
+    c.flushQueuedOutput();
   }
 }
 

@@ -164,11 +164,8 @@ function clientSetinfo(c: Client, argv: string[]): void {
   const attr = argv[2].toLowerCase();
   const val = argv[3];
   if (attr !== 'lib-name' && attr !== 'lib-ver') return error(c, `ERR Unrecognized option '${argv[2]}'`);
-  for (let i = 0; i < val.length; i++) {
-    const ch = val.charCodeAt(i);
-    if (ch < 33 || ch > 126)
-      return error(c, `ERR ${attr} cannot contain spaces, newlines or special characters.`);
-  }
+  // Same character rule as client names.
+  if (!validClientName(val)) return error(c, `ERR ${attr} cannot contain spaces, newlines or special characters.`);
   if (attr === 'lib-name') c.libName = val;
   else c.libVer = val;
   R.ok(c);
@@ -277,7 +274,6 @@ function clientKill(c: Client, argv: string[]): void {
 }
 
 const CLIENT_HELP = [
-  'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'CACHING (YES|NO)',
   '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
   'GETREDIR',
@@ -325,13 +321,7 @@ const CLIENT_HELP = [
   '    Report tracking status for the current connection.',
   'NO-EVICT (ON|OFF)',
   '    Protect current client connection from eviction.',
-  'HELP',
-  '    Prints this help.',
 ];
-export function helpReply(c: Client, lines: readonly string[]): void {
-  R.arrayLen(c, lines.length);
-  for (const l of lines) R.simple(c, l);
-}
 
 export const commands: Record<string, Handler> = {
   ping,
@@ -349,5 +339,5 @@ export const commands: Record<string, Handler> = {
   'client|reply': clientReply,
   'client|no-evict': clientNoEvict,
   'client|kill': clientKill,
-  'client|help': (c) => helpReply(c, CLIENT_HELP),
+  'client|help': (c, argv) => R.help(c, argv[0], CLIENT_HELP),
 };

@@ -13,7 +13,7 @@ import { scanStep, parseCursor } from '../../keyspace/scan';
 import { stringmatch } from '../../util/glob';
 import { serverStats } from '../../server/state';
 import { infoHooks } from '../../server/info';
-import { clusterMode, helpReply } from '../connection/connection';
+import { clusterMode } from '../connection/connection';
 import { cloneValue } from './clone';
 import { parseLL, LLONG_MAX, LLONG_MIN } from '../../util/strconv';
 
@@ -427,7 +427,6 @@ function objectIdletime(c: Client, argv: string[]): void {
 }
 
 const OBJECT_HELP = [
-  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'ENCODING <key>',
   '    Return the kind of internal representation used in order to store the value',
   '    associated with a <key>.',
@@ -440,12 +439,10 @@ const OBJECT_HELP = [
   'REFCOUNT <key>',
   '    Return the number of references of the value associated with the specified',
   '    <key>.',
-  'HELP',
-  '    Prints this help.',
 ];
 
-function objectHelp(c: Client): void {
-  helpReply(c, OBJECT_HELP);
+function objectHelp(c: Client, argv: string[]): void {
+  R.help(c, argv[0], OBJECT_HELP);
 }
 
 export const commands: Record<string, Handler> = {

@@ -90,11 +90,7 @@ const PUBSUB_HELP = [
 
 /** addReplyHelp: header line with the command as typed (upper-cased), the lines, then HELP. */
 function pubsubHelp(c: Client, argv: string[]): void {
-  R.arrayLen(c, PUBSUB_HELP.length + 3);
-  R.simple(c, `${argv[0].toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
-  for (const l of PUBSUB_HELP) R.simple(c, l);
-  R.simple(c, 'HELP');
-  R.simple(c, '    Prints this help.');
+  R.help(c, argv[0], PUBSUB_HELP);
 }
 
 // ---- wiring ----

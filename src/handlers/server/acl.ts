@@ -6,7 +6,7 @@ import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import * as acl from '../../server/acl';
 import type { Selector } from '../../server/acl';
-import { clientInfoLine, helpReply } from '../connection/connection';
+import { clientInfoLine } from '../connection/connection';
 import { parseInt64 } from '../../util/strconv';
 
 // ACL LOG entries record the client's CLIENT LIST line (without its newline).
@@ -202,12 +202,7 @@ const ACL_HELP = [
 
 /** addReplyHelp */
 function help(c: Client, argv: string[]): void {
-  helpReply(c, [
-    `${argv[0].toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`,
-    ...ACL_HELP,
-    'HELP',
-    '    Prints this help.',
-  ]);
+  R.help(c, argv[0], ACL_HELP);
 }
 
 /** AUTH [username] password */

@@ -14,6 +14,7 @@ import {
   int,
   nullBulk,
   rawBuf,
+  help,
 } from '../../protocol/reply';
 import { E, error } from '../../protocol/errors';
 import {
@@ -379,20 +380,6 @@ const HELP = [
   '    Return the keys and the access flags from a full Redis command.',
 ];
 
-/** addReplyHelp() of Redis: header from argv[0] upper-cased, the lines, then the HELP footer. */
-export function replyHelp(c: ReplyTarget, cmdName: string, lines: readonly string[]): void {
-  let up = '';
-  for (let i = 0; i < cmdName.length; i++) {
-    const ch = cmdName.charCodeAt(i);
-    up += ch >= 97 && ch <= 122 ? String.fromCharCode(ch - 32) : cmdName[i];
-  }
-  arrayLen(c, lines.length + 3);
-  simple(c, `${up} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
-  for (const l of lines) simple(c, l);
-  simple(c, 'HELP');
-  simple(c, '    Prints this help.');
-}
-
 export const commands: Record<string, Handler> = {
   command: (c, argv) => command(c, argv),
   'command|count': (c) => commandCount(c),
@@ -401,5 +388,5 @@ export const commands: Record<string, Handler> = {
   'command|list': (c, argv) => commandList(c, argv),
   'command|getkeys': (c, argv) => getKeysImpl(c, argv, false),
   'command|getkeysandflags': (c, argv) => getKeysImpl(c, argv, true),
-  'command|help': (c, argv) => replyHelp(c, argv[0], HELP),
+  'command|help': (c, argv) => help(c, argv[0], HELP),
 };

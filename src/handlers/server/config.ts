@@ -76,7 +76,6 @@ function configRewriteCmd(c: Client, argv: string[]): void {
 }
 
 const HELP = [
-  'CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'GET <pattern>',
   '    Return parameters matching the glob-like <pattern> and their values.',
   'SET <directive> <value>',
@@ -85,8 +84,6 @@ const HELP = [
   '    Reset statistics reported by the INFO command.',
   'REWRITE',
   '    Rewrite the configuration file.',
-  'HELP',
-  '    Prints this help.',
 ];
 
 function configHelpCmd(c: Client, argv: string[]): void {
@@ -94,8 +91,7 @@ function configHelpCmd(c: Client, argv: string[]): void {
     error(c, E.wrongArity('config|help'));
     return;
   }
-  R.arrayLen(c, HELP.length);
-  for (const l of HELP) R.simple(c, l);
+  R.help(c, argv[0], HELP);
 }
 
 export const commands: Record<string, Handler> = {

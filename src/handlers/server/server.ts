@@ -7,7 +7,6 @@ import { buildInfo } from '../../server/info';
 import { serverStats, debugFlags } from '../../server/state';
 import { slowlog, slowlogReset, latencyEvents, addMonitor } from '../../server/observe';
 import { serverInfo } from '../../server/identity';
-import { helpReply } from '../connection/connection';
 import { parseInt64 } from '../../util/strconv';
 import { crc64LE } from '../../util/crc64';
 
@@ -99,7 +98,6 @@ function slowlogGet(c: Client, argv: string[]): void {
   }
 }
 const SLOWLOG_HELP = [
-  'SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'GET [<count>]',
   '    Return top <count> entries from the slowlog (default: 10, -1 mean all).',
   '    Entries are made of:',
@@ -109,8 +107,6 @@ const SLOWLOG_HELP = [
   '    Return the length of the slowlog.',
   'RESET',
   '    Reset the slowlog.',
-  'HELP',
-  '    Prints this help.',
 ];
 
 // ---- LATENCY ----
@@ -145,7 +141,6 @@ function latencyReset(c: Client, argv: string[]): void {
   R.int(c, n);
 }
 const LATENCY_HELP = [
-  'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'DOCTOR',
   '    Return a human readable latency analysis report.',
   'GRAPH <event>',
@@ -160,8 +155,6 @@ const LATENCY_HELP = [
   'HISTOGRAM [COMMAND ...]',
   '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
   '    If no commands are specified then all histograms are replied.',
-  'HELP',
-  '    Prints this help.',
 ];
 
 function monitor(c: Client): void {
@@ -207,8 +200,7 @@ function debug(c: Client, argv: string[]): void {
     return R.ok(c);
   }
   if (sub === 'help') {
-    return helpReply(c, [
-      'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+    return R.help(c, argv[0], [
       'POPULATE <count> [<prefix>] [<size>]',
       '    Create <count> string keys named key:<num>. If <prefix> is specified then',
       '    it is used instead of the \'key\' prefix. These are not propagated to',
@@ -220,8 +212,6 @@ function debug(c: Client, argv: string[]): void {
       '    default.',
       'SLEEP <seconds>',
       '    Stop the server for <seconds>. Decimals allowed.',
-      'HELP',
-      '    Prints this help.',
     ]);
   }
   error(c, `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try DEBUG HELP.`);
@@ -279,11 +269,11 @@ export const commands: Record<string, Handler> = {
     slowlogReset();
     R.ok(c);
   },
-  'slowlog|help': (c) => helpReply(c, SLOWLOG_HELP),
+  'slowlog|help': (c, argv) => R.help(c, argv[0], SLOWLOG_HELP),
   'latency|latest': latencyLatest,
   'latency|history': latencyHistory,
   'latency|reset': latencyReset,
-  'latency|help': (c) => helpReply(c, LATENCY_HELP),
+  'latency|help': (c, argv) => R.help(c, argv[0], LATENCY_HELP),
   'function|dump': functionDump,
   'function|list': functionList,
   'function|restore': functionRestore,
