@@ -116,6 +116,22 @@ const scripts: Script[] = [
     ],
   },
   {
+    // Every HELP goes through one addReplyHelp: header from the command as typed, then the footer.
+    name: 'help subcommands',
+    resp3: 'both',
+    steps: [
+      ['CLIENT', 'HELP'],
+      ['client', 'help'],
+      ['CONFIG', 'HELP'],
+      ['SLOWLOG', 'HELP'],
+      ['LATENCY', 'HELP'],
+      ['OBJECT', 'HELP'],
+      ['ACL', 'HELP'],
+      ['PUBSUB', 'HELP'],
+      ['COMMAND', 'HELP'],
+    ],
+  },
+  {
     name: 'wrongtype',
     resp3: 'both',
     requires: ['RPUSH'],

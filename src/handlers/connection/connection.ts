@@ -298,8 +298,6 @@ const CLIENT_HELP = [
   '      Kill connections authenticated by <username>.',
   '    * SKIPME (YES|NO)',
   '      Skip killing current connection (default: yes).',
-  '    * ID <client-id>',
-  '      Kill connections by client id.',
   'LIST [options ...]',
   '    Return information about client connections. Options:',
   '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
