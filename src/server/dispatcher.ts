@@ -24,10 +24,7 @@ export function dispatch(c: Connection, argv: string[]): void {
   if (spec === undefined || !arityOk(spec, argv.length)) {
     const r = lookupCommand(argv);
     if (r.spec === undefined) {
-      // Redis counts rejected calls against the command when it exists (arity), else nothing.
-      const known = r.known;
-      if (known) cmdStat(known.fullName).rejected++;
-      reject(c, r.error ?? E.syntax, known, argv);
+      reject(c, r.error ?? E.syntax, r.known, argv);
       return;
     }
     spec = r.spec;
@@ -39,13 +36,11 @@ export function dispatch(c: Connection, argv: string[]): void {
   if (replyMode !== 'on') c.mute = true;
 
   if (!c.authenticated && !spec.noAuth && authRequired(c)) {
-    cmdStat(spec.fullName).rejected++;
     reject(c, E.noAuth, spec, argv);
     return afterReplyMode(c, replyMode);
   }
   const multi = c.multi;
   if (multi !== null && spec.noMulti) {
-    cmdStat(spec.fullName).rejected++;
     reject(c, 'ERR Command not allowed inside a transaction', spec, argv);
     return afterReplyMode(c, replyMode);
   }
@@ -54,19 +49,16 @@ export function dispatch(c: Connection, argv: string[]): void {
     const keys = spec.hasKeys ? getKeys(spec, argv) : NO_KEYS;
     const denied = checkClientCommand(c, spec, argv, keys, undefined, multi !== null ? 'multi' : 'toplevel');
     if (denied !== null) {
-      cmdStat(spec.fullName).rejected++;
       reject(c, denied, spec, argv);
       return afterReplyMode(c, replyMode);
     }
   }
   if (spec.isProtected && !protectedAllowed(c)) {
-    cmdStat(spec.fullName).rejected++;
     reject(c, protectedError(spec), spec, argv);
     return afterReplyMode(c, replyMode);
   }
   // RESP2 subscribed mode: only the pub/sub commands, PING, QUIT and RESET.
   if (c.subscriptions > 0 && c.resp === 2 && !SUBSCRIBED_OK.has(spec.fullName)) {
-    cmdStat(spec.fullName).rejected++;
     reject(
       c,
       `ERR Can't execute '${spec.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
@@ -95,10 +87,12 @@ const TX_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset'
 const SUBSCRIBED_OK = new Set(['subscribe', 'ssubscribe', 'psubscribe', 'unsubscribe', 'sunsubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
 
 /**
- * Redis' rejectCommand: an error reply that also aborts a transaction being queued (EXECABORT). A
- * rejected EXEC discards the transaction at once and says why (execCommandAbort), in or out of MULTI.
+ * Redis' rejectCommand: counts the rejected call, replies the error and aborts a transaction being
+ * queued (EXECABORT). A rejected EXEC discards the transaction at once and says why (execCommandAbort), in or out of MULTI.
  */
 function reject(c: Client, msg: string, spec: CommandSpec | undefined, argv: string[]): void {
+  // Counted against the command when it exists (an arity error knows it; an unknown command does not).
+  if (spec !== undefined) cmdStat(spec.fullName).rejected++;
   if (c.multi !== null) c.multi.dirtyExec = true;
   if (spec !== undefined && spec.fullName === 'exec') {
     txHooks.discard(c);
