@@ -2,18 +2,8 @@
 // both representations (small string[] and packed chunks), every entry size class (1-byte, 2-byte and
 // 5-byte length headers, elements larger than a chunk), plus the encoding and clone contracts.
 import { RList, SMALL_MAX, CHUNK_MAX, Chunk } from '../../src/keyspace/types/list';
+import { rng } from '../helpers/rng';
 
-/** mulberry32: reproducible runs. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Structural invariants; throws on the first violation (cheap enough to run often). */
 function checkInvariants(l: RList): void {

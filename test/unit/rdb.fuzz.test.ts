@@ -18,21 +18,12 @@ import { RSet } from '../../src/keyspace/types/set';
 import { RZSet } from '../../src/keyspace/types/zset';
 import { parseLL } from '../../src/util/strconv';
 import { formatDouble } from '../../src/protocol/reply';
+import { rng } from '../helpers/rng';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
 const ITERATIONS = Number(process.env.RDB_FUZZ_ITERATIONS ?? 20000);
 const DIFF = Number(process.env.RDB_FUZZ_DIFF ?? 3000);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function blobBody(type: number, blob: Buffer): Buffer {
   const w = new RdbWriter({ compress: false });

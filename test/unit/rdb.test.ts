@@ -34,6 +34,7 @@ import { RHash } from '../../src/keyspace/types/hash';
 import { RSet } from '../../src/keyspace/types/set';
 import { RZSet } from '../../src/keyspace/types/zset';
 import { parseLL } from '../../src/util/strconv';
+import { rng } from '../helpers/rng';
 
 const L = (s: string) => Buffer.from(s, 'latin1');
 /** A decoded value with its Set/Map turned into arrays, for toEqual/toMatchObject. */
@@ -50,16 +51,6 @@ function plain(d: DecodedValue): Record<string, unknown> {
 const bad = (fn: () => unknown) => expect(fn).toThrow(RdbFormatError);
 
 /** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- LZF ---------------------------------------------------------------------------------------------
 

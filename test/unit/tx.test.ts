@@ -59,7 +59,7 @@ function fakeClient(resp = 2): FakeClient {
       if (this.subscriptions > 0) f += 'P';
       if (this.multi !== null) f += 'x';
       if (this.blocked !== null) f += 'b';
-      if (this.watch !== null && this.watch.dirty) f += 'd';
+      if (this.watch !== null && (this.watch as { dirty: boolean }).dirty) f += 'd';
       return f || 'N';
     },
     qbufLen: () => 0,

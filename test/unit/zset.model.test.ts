@@ -4,18 +4,8 @@ import type { Client } from '../../src/server/context';
 import { Db } from '../../src/keyspace/db';
 import { RZSet, LexBound } from '../../src/keyspace/types/zset';
 import { commands } from '../../src/handlers/zset';
+import { rng as prng } from '../helpers/rng';
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type El = [string, number];
 const cmp = (a: El, b: El): number => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
