@@ -40,9 +40,29 @@ const TESTS = [
   { name: 'lrange_600', cmd: ['LRANGE', 'bench:list', '0', '599'], setup: () => fillList('bench:list', 600), once: true },
   // perf.md's range load: 100k members (score 0, random 10-char lowercase), ~3.9k in [a, b).
   { name: 'zrangebylex', n: 100000, cmd: ['ZRANGEBYLEX', 'bench:lexz', '[a', '(b', 'LIMIT', '0', '100'], setup: () => lexZset('bench:lexz', 100000), once: true },
-  // Strata-only example (range index; grammar in /work/shared/reference/garnet.md §A2):
-  // { name: 'ri.get', off: true, cmd: { redis: ['HGET', 'bench:h', 'f1'], strata: ['RI.GET', 'bench:ri', 'f1'] },
-  //   setup: (side) => side === 'redis' ? [['HSET', 'bench:h', 'f1', 'v1']] : [['RI.CREATE', 'bench:ri'], ['RI.SET', 'bench:ri', 'f1', 'v1']], once: true },
+  // Range index (Strata) against the nearest Redis structure, the sorted set. group 'ri' rows have
+  // their own targets and are left out of the core geomean.
+  // RI.SET vs ZADD: random fields/members in a 100k space, as redis-benchmark's own zadd test.
+  { name: 'ri.set', group: 'ri', target: { 16: 1.0 }, args: ['-r', '100000'],
+    cmd: { redis: ['ZADD', 'bench:riz', '__rand_int__', 'element:__rand_int__'], strata: ['RI.SET', 'bench:ri', 'element:__rand_int__', '__rand_int__'] },
+    setup: (side) => (side === 'redis' ? [['DEL', 'bench:riz']] : [['DEL', 'bench:ri'], ['RI.CREATE', 'bench:ri']]), once: true },
+  // RI.GET vs ZSCORE on 100k prefilled fields/members.
+  { name: 'ri.get', group: 'ri', target: { 16: 1.0 }, args: ['-r', '100000'],
+    cmd: { redis: ['ZSCORE', 'bench:rigz', 'element:__rand_int__'], strata: ['RI.GET', 'bench:rig', 'element:__rand_int__'] },
+    setup: (side) => riFill(side, 'bench:rig', 'bench:rigz', 100000, 'element:', 8), once: true },
+  // RI.SCAN from a random start, 100 fields, vs ZRANGEBYLEX [start + LIMIT 0 100 (same 100k members:
+  // 12-digit numbers, the format of __rand_int__, so random starts land inside).
+  { name: 'ri.scan', group: 'ri', target: { 1: 1.5, 16: 1.5 }, n: 100000, args: ['-r', '1000000'],
+    cmd: { redis: ['ZRANGEBYLEX', 'bench:risz', '[__rand_int__', '+', 'LIMIT', '0', '100'], strata: ['RI.SCAN', 'bench:ris', '__rand_int__', 'COUNT', '100', 'FIELDS', 'KEY'] },
+    setup: (side) => riFill(side, 'bench:ris', 'bench:risz', 100000, '', 0, 10), once: true },
+  // Larger than memory: random RI.GET on a tree whose data is ~10x its CACHESIZE (1 MiB), against the
+  // same tree fully cached. Strata-only rows; the report prints cold/hot (target >= 0.5).
+  { name: 'ri.get.hot', group: 'ri', args: ['-r', '100000'],
+    cmd: { redis: null, strata: ['RI.GET', 'bench:rihot', 'element:__rand_int__'] },
+    setup: (side) => riFill(side, 'bench:rihot', null, 100000, 'element:', 100, 1, 67108864), once: true },
+  { name: 'ri.get.cold', group: 'ri', relative: { to: 'ri.get.hot', target: 0.5 }, args: ['-r', '100000'],
+    cmd: { redis: null, strata: ['RI.GET', 'bench:ricold', 'element:__rand_int__'] },
+    setup: (side) => riFill(side, 'bench:ricold', null, 100000, 'element:', 100, 1, 1048576), once: true },
 ];
 
 const TARGETS = { 1: 0.9, 16: 1.0 }; // Strata/Redis ops/s at -P 1 / -P 16
@@ -72,6 +92,8 @@ const HELP = `Usage: npm run bench -- [flags]      (or: node bench/run.js [flags
   --warmup N        warm-up requests per test, server and depth (default 20000)
   --mem-keys N      keys loaded for the memory test (default 1000000)
   --no-mem          skip the memory test
+  --no-snapshot     skip the range-index snapshot test (bench/ri-snapshot.js)
+  --snapshot-mb N   size of the tree for the snapshot test (default 1024; 128 with --quick)
   --timeout S       seconds before one redis-benchmark run is killed (default 300)
   --out FILE        markdown output (default docs/benchmarks.md)
   --no-write        do not write the markdown file
@@ -88,6 +110,7 @@ function parseArgs(argv) {
     reps: 1, n: 200000, nSet: false, quick: false, only: null, all: false, pipelines: [1, 16],
     clients: 50, warmup: 20000, warmupSet: false, memKeys: 1000000, memKeysSet: false, mem: true,
     timeout: 300, out: path.join(ROOT, 'docs', 'benchmarks.md'), write: true, list: false,
+    snapshot: true, snapshotMb: 1024, snapshotMbSet: false,
   };
   if (env.BENCH_REPS) o.reps = posInt(env.BENCH_REPS, 'BENCH_REPS');
   if (env.BENCH_N) { o.n = posInt(env.BENCH_N, 'BENCH_N'); o.nSet = true; }
@@ -114,6 +137,8 @@ function parseArgs(argv) {
       case '--warmup': o.warmup = nonNegInt(val(), a); o.warmupSet = true; break;
       case '--mem-keys': o.memKeys = posInt(val(), a); o.memKeysSet = true; break;
       case '--no-mem': o.mem = false; break;
+      case '--no-snapshot': o.snapshot = false; break;
+      case '--snapshot-mb': o.snapshotMb = posInt(val(), a); o.snapshotMbSet = true; break;
       case '--timeout': o.timeout = posInt(val(), a); break;
       case '--out': o.out = path.resolve(val()); break;
       case '--no-write': o.write = false; break;
@@ -126,12 +151,14 @@ function parseArgs(argv) {
     if (!o.nSet) o.n = 20000;
     if (!o.warmupSet) o.warmup = 2000;
     if (!o.memKeysSet) o.memKeys = 100000;
+    if (!o.snapshotMbSet) o.snapshotMb = 128;
   }
   const names = new Set(TESTS.map((t) => t.name));
   if (o.only) {
-    for (const x of o.only) if (x !== 'mem' && !names.has(x)) die(`--only: unknown test "${x}"; known: ${[...names].join(',')},mem`);
+    for (const x of o.only) if (x !== 'mem' && x !== 'snapshot' && !names.has(x)) die(`--only: unknown test "${x}"; known: ${[...names].join(',')},mem`);
     o.tests = TESTS.filter((t) => o.only.includes(t.name));
     o.mem = o.mem && o.only.includes('mem');
+    o.snapshot = o.snapshot && o.only.includes('snapshot');
   } else {
     o.tests = TESTS.filter((t) => o.all || !t.off);
   }
@@ -166,6 +193,31 @@ function lexZset(key, count) {
   for (let i = 0; i < count; i += 1000) {
     const c = ['ZADD', key];
     for (const m of lexMembersCache.slice(i, i + 1000)) c.push('0', m);
+    cmds.push(c);
+  }
+  return cmds;
+}
+
+// Range index fill (Strata) and the equivalent sorted set (Redis): `count` fields named
+// <prefix><i as 12 digits, times step>, values of `vlen` bytes (0: the sorted set's score, "0").
+function riFill(side, riKey, zKey, count, prefix, vlen, step = 1, cache = 0) {
+  const name = (i) => `${prefix}${String(i * step).padStart(12, '0')}`;
+  const val = vlen ? 'v'.repeat(vlen) : '0';
+  const cmds = [];
+  if (side === 'redis') {
+    if (!zKey) return cmds;
+    cmds.push(['DEL', zKey]);
+    for (let i = 0; i < count; i += 1000) {
+      const c = ['ZADD', zKey];
+      for (let j = i; j < Math.min(count, i + 1000); j++) c.push('0', name(j));
+      cmds.push(c);
+    }
+    return cmds;
+  }
+  cmds.push(['DEL', riKey], cache ? ['RI.CREATE', riKey, 'CACHESIZE', String(cache)] : ['RI.CREATE', riKey]);
+  for (let i = 0; i < count; i += 1000) {
+    const c = ['RI.MSET', riKey];
+    for (let j = i; j < Math.min(count, i + 1000); j++) c.push(name(j), val);
     cmds.push(c);
   }
   return cmds;
@@ -751,8 +803,8 @@ function fmtOps(x) { return !Number.isFinite(x) ? '-' : x >= 1e6 ? `${(x / 1e6).
 function fmtRatio(x) { return Number.isFinite(x) ? x.toFixed(2) : '-'; }
 function fmtUs(x) { return Number.isFinite(x) ? x.toFixed(2) : '-'; }
 function fmtBytes(x) { return Number.isFinite(x) ? (Math.abs(x) >= 1048576 ? `${(x / 1048576).toFixed(1)} MiB` : `${Math.round(x)} B`) : '-'; }
-function verdict(ratio, P) {
-  const tgt = TARGETS[P];
+function verdict(ratio, P, t) {
+  const tgt = t && t.relative ? t.relative.target : t && t.target && t.target[P] !== undefined ? t.target[P] : TARGETS[P];
   if (tgt === undefined || !Number.isFinite(ratio)) return ['-', ''];
   // judged on the 2-decimal value that is shown, so the table never says "0.90 MISS" against 0.9
   return [`>= ${tgt.toFixed(1)}`, Number(ratio.toFixed(2)) >= tgt ? 'pass' : 'MISS'];
@@ -791,17 +843,21 @@ function summarize(opts, tput) {
       const R = stat(cell.redis);
       const S = stat(cell.strata);
       const both = R.ran && S.ran;
-      const ratio = both ? S.rps / R.rps : NaN;
-      const [target, result] = both ? verdict(ratio, P) : ['-', ''];
+      // A relative row compares Strata with itself on another row (e.g. cold cache / hot cache).
+      const base = t.relative && tput.results[t.relative.to] && tput.results[t.relative.to][P];
+      const baseRps = base ? median(base.strata.filter((r) => !r.error).map((r) => r.rps)) : NaN;
+      const ratio = both ? S.rps / R.rps : t.relative ? S.rps / baseRps : NaN;
+      const [target, result] = both || (t.relative && Number.isFinite(ratio)) ? verdict(ratio, P, t) : ['-', ''];
       const other = Math.max(R.other, S.other);
       const noise = other > NOISE_CORES;
       if (noise) noisy++;
-      if (both && Number.isFinite(ratio)) {
+      if (both && Number.isFinite(ratio) && !t.group) {
         ratios.push(ratio); opsR.push(R.rps); opsS.push(S.rps);
         if (R.cpu > 0 && S.cpu > 0) { cpuR.push(R.cpu); cpuS.push(S.cpu); }
       }
       const opsCell = (X) => (!X.ran ? 'n/a' : X.ok ? fmtOps(X.rps) : 'FAIL');
-      const row = [t.name, String(P), opsCell(R), opsCell(S), fmtRatio(ratio), target,
+      const label = t.relative ? `${t.name} / ${t.relative.to}` : t.group ? `${t.name} (${t.group})` : t.name;
+      const row = [label, String(P), opsCell(R), opsCell(S), fmtRatio(ratio), target,
         S.ran && S.ok === 0 ? 'FAIL' : result, fmtUs(R.cpu), fmtUs(S.cpu),
         `${fmtUs(R.client)} / ${fmtUs(S.client)}`, `${other.toFixed(2)}${noise ? ' !' : ''}`];
       if (showReps) {
@@ -818,7 +874,7 @@ function summarize(opts, tput) {
     if (ratios.length) {
       const g = geomean(ratios);
       const [target, result] = verdict(g, P);
-      const row = [`geomean (${ratios.length})`, String(P), fmtOps(geomean(opsR)), fmtOps(geomean(opsS)), fmtRatio(g), target, result,
+      const row = [`geomean (${ratios.length} core rows)`, String(P), fmtOps(geomean(opsR)), fmtOps(geomean(opsS)), fmtRatio(g), target, result,
         fmtUs(geomean(cpuR)), fmtUs(geomean(cpuS)), '', ''];
       if (showReps) row.push('');
       rows.push(row);
@@ -877,7 +933,7 @@ function envInfo() {
   };
 }
 
-function writeMarkdown(opts, env, cmdInfo, tput, summary, memSum) {
+function writeMarkdown(opts, env, cmdInfo, tput, summary, memSum, snap) {
   const L = [];
   L.push('# Strata vs Redis benchmarks', '');
   L.push(`Generated by \`npm run bench\` (bench/run.js) on ${env.date}. Overwritten by every run; do not edit by hand.`, '');
@@ -904,6 +960,9 @@ function writeMarkdown(opts, env, cmdInfo, tput, summary, memSum) {
     L.push('## Throughput', '');
     L.push(mdTable(summary.head, summary.rows), '');
     L.push('Ratio = median Strata ops/s / median Redis ops/s. Targets: >= 0.9 at -P 1, >= 1.0 at -P 16. ' +
+      'Rows marked (ri) compare the range index with the nearest Redis structure (RI.SET/ZADD, RI.GET/ZSCORE, ' +
+      'RI.SCAN COUNT 100/ZRANGEBYLEX LIMIT 100, target >= 1.5) and are not in the core geomean; ' +
+      '"ri.get.cold / ri.get.hot" is Strata against itself: random RI.GET on a tree ~10x its 1 MiB CACHESIZE over the same tree fully cached (target >= 0.5). ' +
       'CPU us/op = server CPU time (sum over its threads of /proc/PID/task/*/schedstat, ns resolution) / requests; "bench" is redis-benchmark\'s own CPU ' +
       '(cutime+cstime of this harness, 10 ms ticks) ' +
       '(at -P 1 it is the bottleneck on a 2-core box, so the server CPU ratio is the better capacity measure there). ' +
@@ -915,6 +974,11 @@ function writeMarkdown(opts, env, cmdInfo, tput, summary, memSum) {
     L.push('## Memory per element', '');
     L.push(mdTable(memSum.head, memSum.rows), '');
     L.push(`**${memSum.line}**`, '');
+  }
+  if (snap) {
+    L.push('## Range-index snapshot while writers run', '');
+    L.push('`node bench/ri-snapshot.js --mb ' + opts.snapshotMb + '` (engine in-process; Redis side: DEBUG POPULATE + BGSAVE under a SET load, `latest_fork_usec`):', '');
+    L.push('```', snap.text || `FAIL ${snap.error}`, '```', '');
   }
   const warn = warnings(tput);
   if (warn.length) { L.push('redis-benchmark warnings:', ''); for (const w of warn) L.push(`- ${w}`); L.push(''); }
@@ -943,7 +1007,7 @@ async function main() {
   if (!process.env.STRATA_CMD && !fs.existsSync(path.join(ROOT, 'bin', 'strata-server'))) {
     die('bin/strata-server not found; run from the repo via `npm run bench`, or set STRATA_CMD (see --help)');
   }
-  if (!opts.tests.length && !opts.mem) die('nothing to run');
+  if (!opts.tests.length && !opts.mem && !opts.snapshot) die('nothing to run');
 
   const env = envInfo();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-'));
@@ -980,6 +1044,12 @@ async function main() {
       'sent by a pipelined raw-socket RESP writer in bench/run.js (<= 10000 outstanding); DBSIZE check; 1 s pause; `INFO memory` again. ' +
       'bytes/element = delta used_memory / elements (RSS from /proc/PID/status for comparison).';
   }
+  let snap = null;
+  if (opts.snapshot) {
+    checkAborted();
+    progress(`range-index snapshot: ${opts.snapshotMb} MiB tree (bench/ri-snapshot.js)`);
+    snap = riSnapshot(opts);
+  }
   checkAborted();
   await cleanup();
 
@@ -997,15 +1067,28 @@ async function main() {
     out.push('', 'Memory per element (used_memory from INFO memory, before/after loading)', '');
     out.push(textTable(memSum.head, memSum.rows), '', memSum.line);
   }
+  if (snap) out.push('', snap.text || `range-index snapshot: FAIL ${snap.error}`);
   const warn = warnings(tput);
   if (warn.length) { out.push('', 'redis-benchmark warnings:'); for (const w of warn) out.push(`  ${w}`); }
   if (opts.write) {
-    writeMarkdown(opts, env, cmdInfo, tput, summary, memSum);
+    writeMarkdown(opts, env, cmdInfo, tput, summary, memSum, snap);
     out.push('', `wrote ${path.relative(process.cwd(), opts.out) || opts.out}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
   const failed = (summary && summary.failures.length) || (mem && Object.values(mem).some((w) => (w.redis && w.redis.error) || (w.strata && w.strata.error)));
   return failed ? 1 : 0;
+}
+
+// The snapshot test runs in its own process (it holds a large tree in the engine).
+function riSnapshot(opts) {
+  try {
+    const text = execFileSync(process.execPath, [path.join(__dirname, 'ri-snapshot.js'), '--mb', String(opts.snapshotMb)], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 1800 * 1000,
+    });
+    return { text: text.trimEnd() };
+  } catch (e) {
+    return { error: (e.stdout && String(e.stdout).trim()) || e.message };
+  }
 }
 
 function describeSetup(t, side) {

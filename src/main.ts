@@ -16,6 +16,7 @@ import { resetStats } from './server/state';
 import { allUsers, describeLine } from './server/acl';
 import { setRequirePass, setUserDeletedHook, defaultUser, setAclLogMaxLen, setPubsubDefault, setAclFile, loadAclFile, loadUserDirective } from './server/acl';
 import type { Client } from './server/context';
+import { initRangeIndexDir, sweepAfterRecovery, closeAll as closeRangeIndexes } from './rangeindex/registry';
 
 function parseCli(argv: string[]): { file: string | null; rest: string[] } | null {
   const program = new Command();
@@ -89,6 +90,15 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   keyspace.init(cfg.num('databases'));
+  // Range-index files live in <dir>/rangeindex/. Nothing loads range-index stubs at start yet, so the
+  // sweep removes every file there; once the keyspace is recovered from disk, sweep after loading it.
+  try {
+    initRangeIndexDir(process.cwd());
+    sweepAfterRecovery();
+  } catch (e) {
+    log.fatal({ err: String(e) }, "Can't prepare the range index directory");
+    process.exit(1);
+  }
   loadCommandTable();
   loadHandlerModules();
   setRequirePass(cfg.str('requirepass'));
@@ -157,6 +167,11 @@ export async function main(argv: string[]): Promise<void> {
       .close()
       .catch(() => undefined)
       .finally(() => {
+        try {
+          closeRangeIndexes(); // commit and close every range-index file
+        } catch (e) {
+          log.error({ err: String(e) }, 'closing range indexes failed');
+        }
         log.warn('Strata is now ready to exit, bye bye...');
         process.exit(code);
       });

@@ -1215,6 +1215,10 @@ function buildTable() {
       support: 'strata',
       note: 'optional second copy of every closed WAL segment, index and snapshot ("" = none)',
     }),
+    numD('rangeindex-commit-ms', null, M, 'int', 0n, 3600000n, 100n, 0, {
+      support: 'strata',
+      note: 'a range index written to is committed to its file at most this many ms later (0 = at the end of the event-loop turn)',
+    }),
     strD('ephemeral-dir', null, I, false, '', {
       support: 'strata',
       note: 'optional directory for rebuildable data: range-index working files, migration staging ("" = inside dir)',
