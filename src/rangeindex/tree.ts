@@ -54,10 +54,28 @@ export class RangeTreeFullError extends Error {
 
 export type ScanFn = (key: Buffer, value: Buffer) => void;
 
+/**
+ * Receives scanned records as byte ranges of a page (no Buffer per record): the key is b[ks, ks+kl), the
+ * value b[vs, vs+vl). The page must not be kept past the call. Used by the RESP reply writers, which copy
+ * the bytes straight into the output.
+ */
+export interface RecordSink {
+  record(b: Buffer, ks: number, kl: number, vs: number, vl: number): void;
+}
+
+/** Adapts a ScanFn (views per record) to a RecordSink. */
+class ViewSink implements RecordSink {
+  constructor(private readonly fn: ScanFn) {}
+  record(b: Buffer, ks: number, kl: number, vs: number, vl: number): void {
+    this.fn(b.subarray(ks, ks + kl), b.subarray(vs, vs + vl));
+  }
+}
+
 export interface TreeSnapshot {
   readonly txn: number;
   get(key: Buffer): Buffer | null;
   scan(start: Buffer, end: Buffer | null, limit: number, fn: ScanFn): number;
+  scanRecords(start: Buffer, end: Buffer | null, limit: number, sink: RecordSink): number;
   count(): number;
   countRange(start: Buffer, end: Buffer): number;
   release(): void;
@@ -101,6 +119,9 @@ export class RangeTree {
   private highWater = FIRST_PAGE;
   private txn = 1; // running (uncommitted) txn
   private committedTxn = 0;
+  /** Meta slot (page 0 or 1) of the last commit; the next commit writes the other one. Not txn % 2:
+   *  a snapshot of a dirty tree retires its txn without a commit, so txns of commits can skip. */
+  private metaSlot = 0; // the first commit (txn 1) writes slot 1: slot = txn % 2 while no snapshot retires a txn
   private _dirty = false;
   private _meta: Buffer = Buffer.alloc(0);
   private _appliedSeq = 0;
@@ -172,6 +193,7 @@ export class RangeTree {
       t.records = m.count;
       t.committedTxn = m.txn;
       t.txn = m.txn + 1;
+      t.metaSlot = m.slot;
       t._appliedSeq = m.appliedSeq;
       t._meta = m.blob;
       // Free list: every listed id is reusable (no snapshots exist across a restart).
@@ -235,20 +257,33 @@ export class RangeTree {
   }
 
   scan(start: Buffer, end: Buffer | null, limit: number, fn: ScanFn): number {
+    return this.scanRecords(start, end, limit, new ViewSink(fn));
+  }
+
+  /** scan() without a Buffer per record: the sink gets byte ranges of the page. */
+  scanRecords(start: Buffer, end: Buffer | null, limit: number, sink: RecordSink): number {
     this.checkOpen();
     this.scanning++;
     try {
-      return this.scanAt(this.root, this.height, start, end, limit, fn);
+      return this.scanAt(this.root, this.height, start, end, limit, sink);
     } finally {
       this.scanning--;
     }
   }
 
-  /** Ends the current txn (commit if dirty) and pins its root until release(). */
+  /**
+   * O(1): pins the current root until release(). A clean tree pins its last commit. A dirty tree retires
+   * its running txn without committing it: the next write starts txn+1, so every page the snapshot can
+   * see (committed or still only in the pool) is shadowed before it changes, and pages freed from now on
+   * are kept until the snapshot is released (releasePending). Dirty frames of the retired txn are still
+   * written by eviction or by the next commit, at ids no committed meta references.
+   */
   snapshot(): TreeSnapshot {
     this.checkOpen();
-    if (this._dirty) this.commit();
-    const st = this.committedTxn;
+    if (this.scanning > 0) throw new Error('rangeindex: snapshot during a scan of the live tree');
+    let st: number;
+    if (this._dirty) st = this.txn++;
+    else st = this.committedTxn;
     this.pinned.set(st, (this.pinned.get(st) ?? 0) + 1);
     this.pinCount++;
     return new Snapshot(this, this.root, this.height, this.records, st);
@@ -261,9 +296,9 @@ export class RangeTree {
     return this.getAt(root, height, key);
   }
   /** @internal */
-  _snapScan(root: number, height: number, start: Buffer, end: Buffer | null, limit: number, fn: ScanFn): number {
+  _snapScan(root: number, height: number, start: Buffer, end: Buffer | null, limit: number, sink: RecordSink): number {
     this.checkOpen();
-    return this.scanAt(root, height, start, end, limit, fn);
+    return this.scanAt(root, height, start, end, limit, sink);
   }
   /** @internal */
   _snapCountRange(root: number, height: number, start: Buffer, end: Buffer): number {
@@ -282,14 +317,31 @@ export class RangeTree {
     this.releasePending();
   }
 
-  private getAt(root: number, height: number, key: Buffer): Buffer | null {
+  /** get() without a view: hands the record to the sink and returns true, or returns false if absent. */
+  getRecord(key: Buffer, sink: RecordSink): boolean {
+    this.checkOpen();
+    this.pool.begin();
+    const b = this.leafFor(this.root, this.height, key);
+    const r = leafSearch(b, key);
+    if (r < 0) return false;
+    const off = slotOff(b, r);
+    const kl = u16(b, off);
+    sink.record(b, off + LEAF_OVH, kl, off + LEAF_OVH + kl, u16(b, off + 2));
+    return true;
+  }
+
+  private leafFor(root: number, height: number, key: Buffer): Buffer {
     const pool = this.pool;
     let id = root;
     for (let d = height - 1; d > 0; d--) {
       const b = pool.fetch(id).buf;
       id = innerChild(b, innerSearch(b, key));
     }
-    const b = pool.fetch(id).buf;
+    return pool.fetch(id).buf;
+  }
+
+  private getAt(root: number, height: number, key: Buffer): Buffer | null {
+    const b = this.leafFor(root, height, key);
     const r = leafSearch(b, key);
     if (r < 0) return null;
     const off = slotOff(b, r);
@@ -317,7 +369,7 @@ export class RangeTree {
 
   /** Iterative scan: a stack of (page id, slot) per inner level; frames are re-fetched by id when climbing,
    *  and the current leaf is pinned while callbacks run (they may call back into the tree). */
-  private scanAt(root: number, height: number, start: Buffer, end: Buffer | null, limit: number, fn: ScanFn): number {
+  private scanAt(root: number, height: number, start: Buffer, end: Buffer | null, limit: number, sink: RecordSink): number {
     if (!(limit > 0)) limit = Infinity;
     const pool = this.pool;
     pool.begin();
@@ -346,7 +398,7 @@ export class RangeTree {
           const kl = u16(b, off);
           const ks = off + LEAF_OVH;
           if (end !== null && cmpBytes(b, ks, kl, end, 0, endLen) > 0) return visited;
-          fn(b.subarray(ks, ks + kl), b.subarray(ks + kl, ks + kl + u16(b, off + 2)));
+          sink.record(b, ks, kl, ks + kl, u16(b, off + 2));
           if (++visited >= limit) return visited;
         }
       } finally {
@@ -927,7 +979,7 @@ export class RangeTree {
       this.pager.write(id, buf);
       this.pool.writes++;
     }
-    // 3. Tree pages, then (after an optional fdatasync) the meta page of slot txn % 2.
+    // 3. Tree pages, then (after an optional fdatasync) the meta page of the slot the last commit did not use.
     this.pool.flushDirty();
     if (this.fsync) this.pager.sync();
     const m = Buffer.alloc(this.pageSize);
@@ -945,7 +997,9 @@ export class RangeTree {
     m.writeUInt16LE(this._meta.length, M_BLOBLEN);
     this._meta.copy(m, M_BLOB);
     m.writeUInt32LE(checksum(m, M_VERSION, this.pageSize), M_CRC);
-    this.pager.write(this.txn % 2, m);
+    const slot = 1 - this.metaSlot;
+    this.pager.write(slot, m);
+    this.metaSlot = slot;
     this.pool.writes++;
     if (this.fsync) this.pager.sync();
     this.listPages = newList;
@@ -1070,8 +1124,11 @@ class Snapshot implements TreeSnapshot {
     return this.tree._snapGet(this.root, this.height, key);
   }
   scan(start: Buffer, end: Buffer | null, limit: number, fn: ScanFn): number {
+    return this.scanRecords(start, end, limit, new ViewSink(fn));
+  }
+  scanRecords(start: Buffer, end: Buffer | null, limit: number, sink: RecordSink): number {
     this.check();
-    return this.tree._snapScan(this.root, this.height, start, end, limit, fn);
+    return this.tree._snapScan(this.root, this.height, start, end, limit, sink);
   }
   count(): number {
     this.check();
@@ -1102,10 +1159,11 @@ interface MetaInfo {
   freeHead: number;
   freeLen: number;
   appliedSeq: number;
+  slot: number;
   blob: Buffer;
 }
 
-function parseMeta(b: Buffer, ps: number): MetaInfo | null {
+function parseMeta(b: Buffer, ps: number, slot: number): MetaInfo | null {
   if (b.length < ps || !b.subarray(0, 8).equals(MAGIC)) return null;
   if (b.readUInt32LE(M_PAGESIZE) !== ps || b.readUInt32LE(M_VERSION) !== FORMAT_VERSION) return null;
   if (b.readUInt32LE(M_CRC) !== checksum(b, M_VERSION, ps)) return null;
@@ -1121,6 +1179,7 @@ function parseMeta(b: Buffer, ps: number): MetaInfo | null {
     freeHead: b.readUInt32LE(M_FREEHEAD),
     freeLen: b.readUInt32LE(M_FREELEN),
     appliedSeq: b.readDoubleLE(M_APPLIED),
+    slot,
     blob: Buffer.from(b.subarray(M_BLOB, M_BLOB + blobLen)),
   };
 }
@@ -1142,8 +1201,8 @@ function readMeta(path: string): MetaInfo {
     let best: MetaInfo | null = null;
     for (const ps of sizes) {
       for (const slot of [0, 1]) {
-        const m = parseMeta(readAt(slot * ps, ps), ps);
-        if (m && m.txn % 2 === slot && (!best || m.txn > best.txn)) best = m;
+        const m = parseMeta(readAt(slot * ps, ps), ps, slot);
+        if (m && (!best || m.txn > best.txn)) best = m;
       }
       if (best) break; // found a page size with a valid meta
     }

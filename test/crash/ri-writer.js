@@ -34,11 +34,17 @@ if (require.main === module) {
   const t = fs.existsSync(file) ? RangeTree.open(file, { cacheBytes }) : RangeTree.create(file, { pageSize: ps, cacheBytes });
   let i = t.appliedSeq;
   const k = Number(K);
+  // Snapshots come and go mid-transaction too (a pinned, uncommitted txn changes which pages commits
+  // may reuse and which meta slot they write): they must not change what a crash leaves behind.
+  const snaps = [];
   for (;;) {
     const op = opAt(Number(seed), Number(keySpace), i);
     if (op[0] === 'set') t.set(op[1], op[2]);
     else t.delete(op[1]);
     i++;
+    const h = hash32(Number(seed) + 3, i) % 1000;
+    if (h < 3) snaps.push(t.snapshot());
+    else if (h < 6 && snaps.length > 0) snaps.shift().release();
     if (i % k === 0) {
       t.appliedSeq = i;
       t.commit();

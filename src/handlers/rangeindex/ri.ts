@@ -16,7 +16,7 @@ import { parseLL } from '../../util/strconv';
 import { kw } from '../string/util';
 import { RangeIndexStub, BACKEND_DISK, BACKEND_MEMORY, FLAG_FLUSHED, FLAG_RECOVERED, RiConfig } from '../../rangeindex/stub';
 import { createIndex, validateConfig, recordSizeError, markDirty, DEFAULTS, ERR_FULL, RangeTreeFullError } from '../../rangeindex/registry';
-import type { RangeTree } from '../../rangeindex/tree';
+import type { RangeTree, RecordSink } from '../../rangeindex/tree';
 
 /** Garnet's CmdStrings.RESP_ERR_WRONG_TYPE (with the period). */
 export const RI_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value.';
@@ -139,9 +139,10 @@ function riGet(c: Client, argv: string[]): void {
   if (s === null) return;
   const f = argv[2];
   ensureScratch(f.length);
-  const v = s.tree!.get(arg(f, 0));
-  if (v === null) R.nullBulk(c);
-  else R.bulkBuf(c, v);
+  sink.c = c;
+  sink.mode = VALUE;
+  if (!s.tree!.getRecord(arg(f, 0), sink)) R.nullBulk(c);
+  sink.c = null;
 }
 
 function riDel(c: Client, argv: string[]): void {
@@ -165,6 +166,26 @@ const BOTH = 0;
 const KEY = 1;
 const VALUE = 2;
 
+/**
+ * Writes records straight from B-tree pages into the client's output as RESP (no Buffer per record):
+ * BOTH as a 2-element array, KEY or VALUE as one bulk. One instance, pointed at the client for the
+ * duration of a command (handlers do not re-enter).
+ */
+class RespSink implements RecordSink {
+  c: Client | null = null;
+  mode = BOTH;
+  record(b: Buffer, ks: number, kl: number, vs: number, vl: number): void {
+    const c = this.c!;
+    if (this.mode === BOTH) {
+      R.raw(c, '*2\r\n');
+      R.bulkBytes(c, b, ks, kl);
+      R.bulkBytes(c, b, vs, vl);
+    } else if (this.mode === KEY) R.bulkBytes(c, b, ks, kl);
+    else R.bulkBytes(c, b, vs, vl);
+  }
+}
+const sink = new RespSink();
+
 /** FIELDS <mode> at argv[i], argv[i+1] (Garnet: only there; an unknown mode means BOTH; rest ignored). */
 function fieldsMode(argv: string[], i: number): number {
   if (argv.length >= i + 2 && kw(argv[i]) === 'fields') {
@@ -184,17 +205,15 @@ function scanReply(c: Client, tree: RangeTree, start: Buffer, end: Buffer | null
   const at = c.opos;
   c.opos = at + HDR;
   let n: number;
+  sink.c = c;
+  sink.mode = mode;
   try {
-    n = tree.scan(start, end, limit, (k, v) => {
-      if (mode === BOTH) {
-        R.raw(c, '*2\r\n');
-        R.bulkBuf(c, k);
-        R.bulkBuf(c, v);
-      } else R.bulkBuf(c, mode === KEY ? k : v);
-    });
+    n = tree.scanRecords(start, end, limit, sink);
   } catch (e) {
     c.opos = at;
     return treeError(c, e);
+  } finally {
+    sink.c = null;
   }
   const b = c.out!;
   const hdr = `*${n}\r\n`;
@@ -325,13 +344,14 @@ function riMget(c: Client, argv: string[]): void {
   if (s === null) return;
   const tree = s.tree!;
   R.arrayLen(c, argv.length - 2);
+  sink.c = c;
+  sink.mode = VALUE;
   for (let i = 2; i < argv.length; i++) {
     const f = argv[i];
     ensureScratch(f.length);
-    const v = tree.get(arg(f, 0));
-    if (v === null) R.nullBulk(c);
-    else R.bulkBuf(c, v);
+    if (!tree.getRecord(arg(f, 0), sink)) R.nullBulk(c);
   }
+  sink.c = null;
 }
 
 /** RI.MDEL key field [field ...] -> :n removed. */
