@@ -112,7 +112,7 @@ async function strataSide(dir) {
   const firstPostPinGen = gen;
   while (true) {
     let last = null;
-    const n = snap.scan(start, null, 5000, (k, v) => {
+    const n = snap.scan(start, null, 1000, (k, v) => {
       streamed++;
       bytes += k.length + v.length;
       checkGen(k, v);
@@ -152,7 +152,7 @@ function freePort() {
   });
 }
 function cli(port, ...a) {
-  return execFileSync('redis-cli', ['-p', String(port), ...a], { encoding: 'latin1', maxBuffer: 64 << 20 }).trim();
+  return execFileSync('redis-cli', ['-p', String(port), ...a], { encoding: 'latin1', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
 }
 async function redisSide(dir) {
   const port = await freePort();
