@@ -628,7 +628,7 @@ export class RangeTree {
     for (let j = 0; j < at; j++) recs.push(rawRecord(copy, j));
     recs.push(rec);
     for (let j = at; j < n; j++) recs.push(rawRecord(copy, j));
-    const bounds = this.partition(recs, false);
+    const bounds = this.partition(recs, false, at === n && this.rightmost(this.height - 1));
     buildPage(f.buf, f.id, this.txn, T_LEAF, recs, 0, bounds[1]);
     this.pool.markDirty(f);
     const entries: Buffer[] = [];
@@ -670,7 +670,7 @@ export class RangeTree {
     for (let j = 0; j <= at; j++) recs.push(rawRecord(copy, j));
     for (const e of entries) recs.push(e);
     for (let j = at + 1; j < n; j++) recs.push(rawRecord(copy, j));
-    const bounds = this.partition(recs, true);
+    const bounds = this.partition(recs, true, at + 1 === n && this.rightmost(d - 1));
     let first = 0;
     for (let j = 0; j < bounds[1]; j++) first += rawInnerCount(recs[j]);
     buildPage(pb, pf.id, this.txn, T_INNER, recs, 0, bounds[1]);
@@ -720,12 +720,34 @@ export class RangeTree {
 
   /** Split points [0, b1, ..., m]: the most balanced two-way split if one fits, else greedy fill (a huge
    *  record between two full halves needs three pages). */
-  private partition(recs: Buffer[], inner: boolean): number[] {
+  /** The node at depth d of the recorded path is the last one of its level (every ancestor's last child). */
+  private rightmost(d: number): boolean {
+    for (let e = 0; e < d; e++) if (this.pIdx[e] !== nslots(this.pFr[e]!.buf) - 1) return false;
+    return true;
+  }
+
+  /**
+   * Split points for an overfull node. Normally as even as possible; `append` (the new entries went to the
+   * end of the last node of its level, i.e. ascending inserts) keeps the left node as full as possible, so
+   * keys written in order fill pages instead of leaving every page half empty.
+   */
+  private partition(recs: Buffer[], inner: boolean, append = false): number[] {
     const cap = this.cap;
     const m = recs.length;
     let total = 0;
     for (const r of recs) total += r.length + 2;
     if (total <= cap) return [0, m];
+    if (append) {
+      let left = 0;
+      let best = -1;
+      for (let j = 1; j < m; j++) {
+        left += recs[j - 1].length + 2;
+        if (left > cap) break;
+        const right = total - left - (inner ? rawInnerKey(recs[j]).length : 0);
+        if (right <= cap) best = j;
+      }
+      if (best > 0) return [0, best, m];
+    }
     let best = -1;
     let bestDiff = Infinity;
     let left = 0;

@@ -258,6 +258,22 @@ describe('RangeTree random operations vs model', () => {
     t.destroy();
   });
 
+  test('ascending inserts fill pages (no half-empty pages behind an append)', () => {
+    const ps = 4096;
+    const t = RangeTree.create(null, { pageSize: ps, cacheBytes: 64 << 20 });
+    let bytes = 0;
+    for (let i = 0; i < 20000; i++) {
+      const k = Buffer.from(`element:${String(i).padStart(12, '0')}`);
+      const v = Buffer.from('vvvvvvvv');
+      t.set(k, v);
+      bytes += k.length + v.length + 6; // record header + slot
+    }
+    t.verify();
+    const leavesIfFull = Math.ceil(bytes / (ps - 24));
+    expect(t.stats().pages).toBeLessThan(leavesIfFull * 1.1);
+    t.destroy();
+  });
+
   test('empty key, 0x00/0xff keys, prefixes', () => {
     const t = RangeTree.create(null, { pageSize: 256, cacheBytes: 1 << 20 });
     const keys = [Buffer.alloc(0), Buffer.from([0]), Buffer.from([0, 0]), Buffer.from([0xff]), Buffer.from([0xff, 0xff]), Buffer.from([0x7f, 0]), Buffer.from('a'), Buffer.from('a\x00')];
