@@ -20,6 +20,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { RangeTree, RangeTreeFullError } from './tree';
+import { openTreeFiles } from './pager';
 import type { TreeOptions } from './tree';
 import { maxKeyLen as engineMaxKeyLen } from './page';
 import { RangeIndexStub, RiConfig, StubOwner, BACKEND_DISK, BACKEND_MEMORY, CONFIG_OFFSET, CONFIG_SIZE, STUB_SIZE, readConfig, writeConfig } from './stub';
@@ -298,6 +299,7 @@ export function commitDirty(): void {
     clearTimeout(commitTimer);
     commitTimer = null;
   }
+  const failed: RangeIndexStub[] = [];
   for (const s of dirty) {
     const t = s.tree;
     if (t === null) continue;
@@ -305,11 +307,16 @@ export function commitDirty(): void {
       t.commit();
       commits++;
     } catch (e) {
-      log.error({ file: s.fileName, err: String(e) }, 'range index: commit failed');
+      // e.g. ENOSPC: the tree keeps its last commit on disk and its changes in memory; try again later.
+      failed.push(s);
+      commitFailures++;
+      log.error({ file: s.fileName, err: String(e) }, 'range index: commit failed, will retry');
     }
   }
   dirty.clear();
+  for (const s of failed) markDirty(s);
 }
+let commitFailures = 0;
 
 /** Shutdown: commit and close every tree (files stay for the persistence layer). */
 export function closeAll(): void {
@@ -377,6 +384,8 @@ export function infoFields(): [string, string | number][] {
     ['rangeindex_bytes_on_disk', bytes],
     ['rangeindex_snapshots_pinned', pinned],
     ['rangeindex_commits', commits],
+    ['rangeindex_commit_failures', commitFailures],
+    ['rangeindex_open_files', openTreeFiles()],
     ['rangeindex_dirty_trees', dirty.size],
     ['rangeindex_trees_released', releasedTrees],
   ];

@@ -447,6 +447,8 @@ describe('generic commands on an RI key', () => {
       'rangeindex_bytes_on_disk',
       'rangeindex_snapshots_pinned',
       'rangeindex_commits',
+      'rangeindex_commit_failures',
+      'rangeindex_open_files',
     ]) {
       expect(text).toMatch(new RegExp(`\\r\\n${f}:[0-9.]+\\r\\n`));
     }

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { RangeTree, RangeTreeFullError, TreeSnapshot } from '../../src/rangeindex/tree';
 import { maxKeyLen, maxRecordLen } from '../../src/rangeindex/page';
+import { setMaxOpenTreeFiles, openTreeFiles, MAX_OPEN_TREE_FILES } from '../../src/rangeindex/pager';
 import { rng } from '../helpers/rng';
 
 // ---- helpers ----
@@ -585,6 +586,48 @@ describe('durability', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(fs.existsSync(p)).toBe(false);
     expect(() => t.get(Buffer.from('a'))).toThrow(/closed/);
+  });
+});
+
+describe('open-file bound', () => {
+  test('many trees share a bounded number of fds; suspended files reopen transparently', () => {
+    setMaxOpenTreeFiles(4);
+    try {
+      const ps = 256;
+      const trees: RangeTree[] = [];
+      const models: Model[] = [];
+      const paths: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        paths.push(tmpFile(`t${i}.ri`));
+        trees.push(RangeTree.create(paths[i], { pageSize: ps, cacheBytes: 16 * ps }));
+        models.push(new Model());
+      }
+      expect(openTreeFiles()).toBeLessThanOrEqual(4);
+      const r = rng(5);
+      for (let round = 0; round < 6; round++) {
+        for (let i = 0; i < trees.length; i++) {
+          for (let j = 0; j < 150; j++) {
+            const k = randKey(r, 6);
+            const v = randVal(r, 10);
+            trees[i].set(k, v); // 16-frame caches: evictions write back, misses read, through reopened fds
+            models[i].set(k, v);
+          }
+          if (round % 2 === 1) trees[i].commit();
+          expect(openTreeFiles()).toBeLessThanOrEqual(4);
+        }
+      }
+      for (let i = 0; i < trees.length; i++) {
+        expectSame(trees[i], models[i]);
+        expect(trees[i].stats().bytesOnDisk).toBeGreaterThan(0);
+        trees[i].close();
+        const u = RangeTree.open(paths[i], { cacheBytes: 16 * ps });
+        expectSame(u, models[i]);
+        u.close();
+      }
+      expect(openTreeFiles()).toBe(0);
+    } finally {
+      setMaxOpenTreeFiles(MAX_OPEN_TREE_FILES);
+    }
   });
 });
 
