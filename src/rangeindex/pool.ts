@@ -29,6 +29,9 @@ export class BufferPool {
   evictions = 0;
   writes = 0;
   reads = 0;
+  /** Failed write-backs on eviction (the page stayed cached and dirty). */
+  writeErrors = 0;
+  lastWriteError: Error | null = null;
   opSeq = 1;
   readonly dirtyList: Frame[] = [];
   private byId: (Frame | null)[] = [];
@@ -205,11 +208,24 @@ export class BufferPool {
   private obtain(): Frame {
     if (this.count < this.capacity || this.noEvict) return this.spare.pop() ?? new Frame(Buffer.alloc(this.pageSize));
     const v = this.victim();
-    if (v) {
-      this.evict(v);
-      return v;
-    }
+    if (v && this.tryEvict(v)) return v;
     return this.spare.pop() ?? new Frame(Buffer.alloc(this.pageSize));
+  }
+
+  /**
+   * Evicts unless writing the dirty victim back fails (ENOSPC, EIO): then the frame stays cached and dirty
+   * and the pool grows past its bound instead of throwing in the middle of an operation (a split half
+   * done would lose records). The error surfaces at the next commit, which writes the same page.
+   */
+  private tryEvict(v: Frame): boolean {
+    try {
+      this.evict(v);
+      return true;
+    } catch (e) {
+      this.writeErrors++;
+      this.lastWriteError = e as Error;
+      return false;
+    }
   }
 
   private victim(): Frame | null {
@@ -243,8 +259,7 @@ export class BufferPool {
   private trim(): void {
     while (this.count > this.capacity) {
       const v = this.victim();
-      if (!v) return;
-      this.evict(v);
+      if (!v || !this.tryEvict(v)) return;
       if (this.spare.length < 8) this.spare.push(v);
     }
   }

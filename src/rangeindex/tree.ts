@@ -136,6 +136,7 @@ export class RangeTree {
   private pendHead = 0;
   private pendCount = 0;
   private listPages: number[] = []; // free-list pages referenced by the last committed meta
+  private listPagesFreed = false; // listPages already moved to pending by a commit that then failed
   private pinned = new Map<number, number>();
   private pinCount = 0;
 
@@ -179,7 +180,12 @@ export class RangeTree {
 
   static create(path: string | null, opts: TreeOptions): RangeTree {
     const t = RangeTree.init(path, opts);
-    t.commit();
+    try {
+      t.commit();
+    } catch (e) {
+      t.destroy(); // no half-created file or open fd left behind (e.g. ENOSPC on the first commit)
+      throw e;
+    }
     return t;
   }
 
@@ -206,13 +212,22 @@ export class RangeTree {
         verifyPage(buf, id);
         if (buf[16] !== T_FREELIST) throw new Error(`rangeindex: page ${id} of ${path} is not a free-list page`);
         const n = nslots(buf);
-        for (let i = 0; i < n; i++) t.freeReady.push(u32(buf, FREELIST_FIRST + 4 * i));
+        for (let i = 0; i < n; i++) {
+          const fid = u32(buf, FREELIST_FIRST + 4 * i);
+          // A listed id outside the tree pages (a meta slot, past the high-water mark) would let a write
+          // overwrite something live: refuse the file rather than trust it.
+          if (fid < FIRST_PAGE || fid >= m.highWater) throw new Error(`rangeindex: free list of ${path} lists page ${fid} outside 2..${m.highWater - 1}`);
+          t.freeReady.push(fid);
+        }
         t.listPages.push(id);
         id = u32(buf, 24);
       }
       if (t.freeReady.length !== m.freeLen) throw new Error(`rangeindex: free list of ${path} has ${t.freeReady.length} ids, meta says ${m.freeLen}`);
       // Pop from the end = lowest ids first keeps the file dense.
       t.freeReady.sort((a, b) => b - a);
+      for (let i = 1; i < t.freeReady.length; i++) {
+        if (t.freeReady[i] === t.freeReady[i - 1]) throw new Error(`rangeindex: free list of ${path} lists page ${t.freeReady[i]} twice`);
+      }
       t.pool.fetch(t.root); // fail now, not on first use, if the root is corrupt
     } catch (e) {
       t.pager.close();
@@ -978,12 +993,29 @@ export class RangeTree {
       return;
     }
     // 1. The previous free-list pages are referenced only by the previous meta: free them in this txn.
-    for (const id of this.listPages) this.freePage(id, this.txn - 1);
+    //    Once per list: a commit that failed after this step and is retried must not free them twice
+    //    (two live pages would then get the same id).
+    if (!this.listPagesFreed) {
+      for (const id of this.listPages) this.freePage(id, this.txn - 1);
+      this.listPagesFreed = true;
+    }
     // 2. Choose pages for the new free list (taking a page off the list shrinks it).
     const per = ((this.pageSize - FREELIST_FIRST) / 4) | 0;
     const newList: number[] = [];
     // Never give a page back inside this loop (that could oscillate); a trailing list page may hold few ids.
     while (newList.length < Math.ceil((this.freeReady.length + this.pendCount) / per)) newList.push(this.alloc());
+    try {
+      this.writeCommit(newList, per);
+    } catch (e) {
+      // Nothing of this commit is referenced yet: the new list pages go back to the free pool, and the
+      // tree stays dirty with its changes in memory; the previous commit is still the newest on disk.
+      for (let i = newList.length - 1; i >= 0; i--) this.freeReady.push(newList[i]);
+      throw e;
+    }
+  }
+
+  /** Commit steps 3 and 4: free-list pages, tree pages, meta. State changes only once the meta is written. */
+  private writeCommit(newList: number[], per: number): void {
     const ids: number[] = this.freeReady.slice();
     for (let g = this.pendHead; g < this.pendIds.length; g++) for (const id of this.pendIds[g]) ids.push(id);
     const buf = Buffer.alloc(this.pageSize);
@@ -1021,15 +1053,18 @@ export class RangeTree {
     m.writeUInt32LE(checksum(m, M_VERSION, this.pageSize), M_CRC);
     const slot = 1 - this.metaSlot;
     this.pager.write(slot, m);
+    // The meta is written: this is the newest commit now, whatever a later sync says (with fsync on, a
+    // failing sync is reported, but the state must not let later writes touch pages this meta references).
     this.metaSlot = slot;
     this.pool.writes++;
-    if (this.fsync) this.pager.sync();
     this.listPages = newList;
+    this.listPagesFreed = false;
     this.committedTxn = this.txn;
     this.txn++;
     this._dirty = false;
     this.commits++;
     this.releasePending();
+    if (this.fsync) this.pager.sync();
   }
 
   /** Commit and close the file. */

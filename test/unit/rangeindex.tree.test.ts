@@ -561,6 +561,59 @@ describe('durability', () => {
     expect(() => RangeTree.open(p, { cacheBytes: 1 << 20 })).toThrow(/no valid meta/);
   });
 
+  test('write errors (ENOSPC) during commits and evictions lose nothing and never double-free a page', () => {
+    const ps = 256;
+    const p = tmpFile();
+    const cacheBytes = 16 * ps;
+    let t = RangeTree.create(p, { pageSize: ps, cacheBytes });
+    const m = new Model();
+    const r = rng(99);
+    const write = (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        const k = randKey(r, 6);
+        if (r() < 0.3) expect(t.delete(k)).toBe(m.delete(k));
+        else {
+          const v = randVal(r, 12);
+          expect(t.set(k, v)).toBe(m.set(k, v));
+        }
+      }
+    };
+    write(1500);
+    t.commit();
+    // Fault injection at the pager: after `budget` page writes every write fails as a full disk would.
+    const pager = (t as unknown as { pager: { write: (...a: unknown[]) => void; writeRun: (...a: unknown[]) => void } }).pager;
+    const realWrite = pager.write.bind(pager);
+    const realRun = pager.writeRun.bind(pager);
+    let budget = 0;
+    const enospc = (): never => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    pager.write = (...a: unknown[]) => (budget-- > 0 ? realWrite(...a) : enospc());
+    pager.writeRun = (...a: unknown[]) => (budget-- > 0 ? realRun(...a) : enospc());
+    for (let round = 0; round < 4; round++) {
+      budget = round; // fail at different steps: free-list pages, tree pages, meta
+      write(400); // evictions of the 16-frame cache fail too: frames stay dirty, the pool grows
+      expect(() => t.commit()).toThrow(/ENOSPC/);
+      expect(t.dirty).toBe(true);
+      expectSame(t, m);
+    }
+    pager.write = realWrite;
+    pager.writeRun = realRun;
+    t.commit();
+    t.verify();
+    write(300);
+    t.commit();
+    t.close();
+    t = RangeTree.open(p, { cacheBytes }); // open() refuses a free list with duplicate or foreign ids
+    expectSame(t, m);
+    t.verify();
+    write(2000); // page reuse after the failures must not clobber live pages
+    t.commit();
+    t.verify();
+    expectSame(t, m);
+    t.destroy();
+  });
+
   test('a corrupt page is detected on read, never served', () => {
     const p = tmpFile();
     const ps = 256;
