@@ -748,6 +748,9 @@ async function memoryOne(srv, keys, wl) {
     const flush = await c.cmd('FLUSHALL');
     if (flush instanceof RespError) throw new Error(`FLUSHALL: ${flush.message}`);
     await sleep(500);
+    // MEMORY PURGE on both: Redis returns allocator pages, Strata runs a full GC, so used_memory counts
+    // live data only (V8's heap figure otherwise includes garbage not collected yet: +-20% run to run).
+    await c.cmd('MEMORY', 'PURGE');
     const before = usedMemory(await c.cmd('INFO', 'memory'));
     const rss0 = rssBytes(srv.pid);
     const cpu0 = procCpu(srv.pid);
@@ -757,7 +760,8 @@ async function memoryOne(srv, keys, wl) {
     const cpu = procCpu(srv.pid) - cpu0; // seconds
     if (r.errors) throw new Error(`${r.errors} of ${keys} ${wl.name} writes failed, first: ${r.firstError}`);
     const dbsize = wl.name === 'string' ? await c.cmd('DBSIZE') : keys;
-    await sleep(1000); // let a GC / lazy free settle before reading the counters
+    await sleep(1000); // let lazy free settle before reading the counters
+    await c.cmd('MEMORY', 'PURGE');
     const after = usedMemory(await c.cmd('INFO', 'memory'));
     const rss1 = rssBytes(srv.pid);
     return {
@@ -1041,7 +1045,7 @@ async function main() {
   if (opts.mem) {
     mem = await memory(opts, root, progress);
     cmdInfo.mem = `per workload, fresh servers; FLUSHALL; \`used_memory\` from \`INFO memory\`; then ${opts.memKeys} x one of ${MEM_WORKLOADS.map((w) => w.desc).join(', ')} ` +
-      'sent by a pipelined raw-socket RESP writer in bench/run.js (<= 10000 outstanding); DBSIZE check; 1 s pause; `INFO memory` again. ' +
+      'sent by a pipelined raw-socket RESP writer in bench/run.js (<= 10000 outstanding); DBSIZE check; 1 s pause; MEMORY PURGE (Strata: full GC); `INFO memory` again. ' +
       'bytes/element = delta used_memory / elements (RSS from /proc/PID/status for comparison).';
   }
   let snap = null;

@@ -123,6 +123,12 @@ export class RangeIndexStub implements RObj {
     this.owner.release(this);
   }
 
+  /** MEMORY USAGE: what the key holds in RAM: the stub and the tree's cached pages (not its file). */
+  memoryUsage(): number {
+    const st = this.tree?.stats();
+    return 64 + STUB_SIZE + (st ? st.pagesCached * st.pageSize : 0);
+  }
+
   /** COPY: an independent tree (snapshot + bulk load into a new file). */
   clone(): RObj {
     return this.owner.clone(this);

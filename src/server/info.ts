@@ -52,6 +52,9 @@ export function usedMemory(): number {
   return used;
 }
 let startupMemory = 0;
+export function startupMemoryBytes(): number {
+  return startupMemory;
+}
 export function markStartupMemory(): void {
   startupMemory = usedMemory();
 }

@@ -179,6 +179,29 @@ const scripts: Script[] = [
       ['TYPE', 'l'],
     ],
   },
+  {
+    // Sizes are estimates (Strata's allocator is V8), so only the grammar, texts and shapes are compared.
+    name: 'memory',
+    resp3: 'both',
+    steps: [
+      ['MEMORY', 'HELP'],
+      ['memory', 'help'],
+      ['MEMORY'],
+      ['MEMORY', 'NOSUCH'],
+      ['MEMORY', 'PURGE'],
+      ['MEMORY', 'PURGE', 'x'],
+      ['MEMORY', 'USAGE'],
+      ['MEMORY', 'USAGE', 'missing'],
+      ['SET', 'foo', 'bar'],
+      ['MEMORY', 'USAGE', 'foo', 'SAMPLES'],
+      ['MEMORY', 'USAGE', 'foo', 'SAMPLES', '-1'],
+      ['MEMORY', 'USAGE', 'foo', 'SAMPLES', 'x'],
+      ['MEMORY', 'USAGE', 'foo', 'bar'],
+      ['MEMORY', 'USAGE', 'missing', 'SAMPLES', '0'],
+      ['MEMORY', 'DOCTOR', 'x'],
+      ['MEMORY', 'STATS', 'x'],
+    ],
+  },
 ];
 
 differential('misc', scripts);
