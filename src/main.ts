@@ -16,7 +16,7 @@ import { resetStats } from './server/state';
 import { allUsers, describeLine } from './server/acl';
 import { setRequirePass, setUserDeletedHook, defaultUser, setAclLogMaxLen, setPubsubDefault, setAclFile, loadAclFile, loadUserDirective } from './server/acl';
 import type { Client } from './server/context';
-import { initRangeIndexDir, sweepAfterRecovery, closeAll as closeRangeIndexes } from './rangeindex/registry';
+import { initRangeIndexDir, loadCatalog, sweepAfterRecovery, closeAll as closeRangeIndexes } from './rangeindex/registry';
 
 function parseCli(argv: string[]): { file: string | null; rest: string[] } | null {
   const program = new Command();
@@ -90,10 +90,11 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   keyspace.init(cfg.num('databases'));
-  // Range-index files live in <dir>/rangeindex/. Nothing loads range-index stubs at start yet, so the
-  // sweep removes every file there; once the keyspace is recovered from disk, sweep after loading it.
+  // Range-index files live in <dir>/rangeindex/. The catalog mounts the trees it lists (at their last
+  // commit); then every file no key references is removed.
   try {
     initRangeIndexDir(process.cwd());
+    loadCatalog(keyspace.dbs.length);
     sweepAfterRecovery();
   } catch (e) {
     log.fatal({ err: String(e) }, "Can't prepare the range index directory");

@@ -21,9 +21,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RangeTree, RangeTreeFullError } from './tree';
 import { openTreeFiles } from './pager';
+import { writeCatalog, readCatalog, mount, onCatalogDirty, CATALOG_FILE } from './catalog';
 import type { TreeOptions } from './tree';
 import { maxKeyLen as engineMaxKeyLen } from './page';
-import { RangeIndexStub, RiConfig, StubOwner, BACKEND_DISK, BACKEND_MEMORY, CONFIG_OFFSET, CONFIG_SIZE, STUB_SIZE, readConfig, writeConfig } from './stub';
+import { RangeIndexStub, RiConfig, StubOwner, FLAG_RECOVERED, BACKEND_DISK, BACKEND_MEMORY, CONFIG_OFFSET, CONFIG_SIZE, STUB_SIZE, readConfig, writeConfig } from './stub';
 import { registerRdbType, RDB_TYPE_STRATA_RANGEINDEX, RdbReader, RdbWriter } from '../keyspace/rdb';
 import type { RObj } from '../keyspace/db';
 import { registerInfoSection } from '../server/info';
@@ -146,7 +147,7 @@ export function sweepAfterRecovery(): number {
   for (const s of live.values()) if (s.fileName !== null) referenced.add(s.fileName);
   let n = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (!e.isFile() || referenced.has(e.name)) continue;
+    if (!e.isFile() || referenced.has(e.name) || e.name === CATALOG_FILE) continue;
     try {
       fs.unlinkSync(path.join(dir, e.name));
       n++;
@@ -286,6 +287,9 @@ export function cloneIndex(s: RangeIndexStub): RangeIndexStub {
 export function markDirty(s: RangeIndexStub): void {
   // MEMORY trees too: their commit only ends the txn, which lets pages freed by copy-on-write be reused.
   dirty.add(s);
+  scheduleCommit();
+}
+function scheduleCommit(): void {
   if (commitTimer === null) {
     const ms = config['rangeindex-commit-ms'] ?? DEFAULT_COMMIT_MS;
     commitTimer = setTimeout(commitDirty, ms);
@@ -293,6 +297,8 @@ export function markDirty(s: RangeIndexStub): void {
   }
 }
 const DEFAULT_COMMIT_MS = 100;
+// A placement change (create, rename, delete, TTL...) is written to the catalog on the same tick.
+onCatalogDirty(scheduleCommit);
 
 export function commitDirty(): void {
   if (commitTimer !== null) {
@@ -315,8 +321,56 @@ export function commitDirty(): void {
   }
   dirty.clear();
   for (const s of failed) markDirty(s);
+  // After the trees, so every file the catalog names holds a committed tree.
+  saveCatalog();
 }
 let commitFailures = 0;
+
+function saveCatalog(force = false): void {
+  if (baseDir === null) return;
+  try {
+    writeCatalog(baseDir, force);
+  } catch (e) {
+    commitFailures++;
+    log.error({ err: String(e) }, 'range index: writing the catalog failed, will retry');
+    scheduleCommit();
+  }
+}
+
+/**
+ * Start-up: mounts the range indexes the catalog lists into the keyspace (each tree reopened at its last
+ * commit, flagged Recovered), skipping entries whose file is gone, whose TTL has passed, whose database
+ * does not exist or whose key is taken. Call before sweepAfterRecovery(). Returns the number mounted.
+ */
+export function loadCatalog(dbCount: number): number {
+  const dir = rangeIndexDir();
+  const now = Date.now();
+  let n = 0;
+  for (const e of readCatalog(dir)) {
+    const full = path.join(dir, e.file);
+    if (e.db >= dbCount || (e.expireAt !== null && e.expireAt <= now) || !fs.existsSync(full)) continue;
+    const cfg = readConfig(e.config, 0);
+    let tree: RangeTree;
+    try {
+      tree = RangeTree.open(full, { cacheBytes: cfg.cacheSize });
+    } catch (err) {
+      log.error({ file: e.file, err: String(err) }, 'range index: cannot open a tree listed in the catalog; it is not loaded');
+      continue;
+    }
+    const generation = Number(/-(\d+)\.ri$/.exec(e.file)![1]);
+    const fileId = nextFileId;
+    nextFileId = nextFileId >= 0xffffffff ? 1 : nextFileId + 1;
+    const stub = new RangeIndexStub(owner, fileId, generation, cfg, e.file, tree, FLAG_RECOVERED);
+    if (!mount(e.db, e.key, stub, e.expireAt)) {
+      stub.free();
+      continue;
+    }
+    register(stub);
+    n++;
+  }
+  if (n > 0) log.info({ trees: n, dir }, 'range index: trees loaded from the catalog');
+  return n;
+}
 
 /** Shutdown: commit and close every tree (files stay for the persistence layer). */
 export function closeAll(): void {
@@ -329,8 +383,18 @@ export function closeAll(): void {
     const t = s.tree;
     if (t === null) continue;
     try {
-      t.close();
+      t.commit();
       commits++;
+    } catch (e) {
+      log.error({ file: s.fileName, err: String(e) }, 'range index: commit at shutdown failed');
+    }
+  }
+  saveCatalog();
+  for (const s of live.values()) {
+    const t = s.tree;
+    if (t === null) continue;
+    try {
+      t.close();
     } catch (e) {
       log.error({ file: s.fileName, err: String(e) }, 'range index: close failed');
     }

@@ -97,7 +97,11 @@ export class RangeIndexStub implements RObj {
   tree: RangeTree | null;
   private readonly owner: StubOwner;
 
+  /** Stubs whose tree is not released yet (lets the catalog skip keyspace events cheaply when zero). */
+  static instances = 0;
+
   constructor(owner: StubOwner, fileId: number, generation: number, cfg: RiConfig, fileName: string | null, tree: RangeTree, flags = 0) {
+    RangeIndexStub.instances++;
     this.owner = owner;
     this.fileId = fileId;
     this.generation = generation;
@@ -120,6 +124,7 @@ export class RangeIndexStub implements RObj {
 
   /** DEL/UNLINK/expiry/FLUSHDB/FLUSHALL/overwrite: drop the tree, release its cache, unlink its file (async). */
   free(): void {
+    if (this.tree !== null) RangeIndexStub.instances--;
     this.owner.release(this);
   }
 

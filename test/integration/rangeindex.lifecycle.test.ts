@@ -31,9 +31,10 @@ async function js(...argv: Arg[]): Promise<unknown> {
 function riDir(server: ServerHandle = h): string {
   return path.join(server.dir, 'rangeindex');
 }
+/** Tree files (the CATALOG beside them is not a tree). */
 function files(server: ServerHandle = h): string[] {
   try {
-    return fs.readdirSync(riDir(server)).sort();
+    return fs.readdirSync(riDir(server)).filter((f) => f.endsWith('.ri')).sort();
   } catch {
     return [];
   }
@@ -278,7 +279,7 @@ describe('DUMP / RESTORE', () => {
       const dump = decodeReply(await c.call('DUMP', 'd:src')).value as { value: Buffer };
       expect((await c2.call('RESTORE', 'moved', '0', dump.value)).toString()).toBe('+OK\r\n');
       expect(await all('moved', c2)).toEqual(await all('d:src'));
-      expect(fs.readdirSync(riDir(h2))).toHaveLength(1);
+      expect(files(h2)).toHaveLength(1);
       // DUMP of the restored index restores again
       const again = decodeReply(await c2.call('DUMP', 'moved')).value as { value: Buffer };
       expect((await c2.call('RESTORE', 'moved2', '0', again.value)).toString()).toBe('+OK\r\n');
@@ -302,7 +303,7 @@ describe('start-up and shutdown', () => {
     try {
       expect(fs.readdirSync(path.join(dir, 'rangeindex'))).toEqual([]);
       expect((await c2.call('RI.CREATE', 'k')).toString()).toBe('+OK\r\n');
-      const names = fs.readdirSync(path.join(dir, 'rangeindex'));
+      const names = files(h2);
       expect(names).toHaveLength(1);
       // generations continue above what was on disk
       expect(Number(/-(\d+)\.ri$/.exec(names[0])![1])).toBeGreaterThan(41);
@@ -320,7 +321,7 @@ describe('start-up and shutdown', () => {
     clearTimeout(timer);
     await h2.stop();
     // the file is still there after a clean stop, with every record committed
-    const names = fs.readdirSync(path.join(dir, 'rangeindex'));
+    const names = fs.readdirSync(path.join(dir, 'rangeindex')).filter((f) => f.endsWith('.ri'));
     expect(names).toHaveLength(1);
     const t = RangeTree.open(path.join(dir, 'rangeindex', names[0]), { cacheBytes: 1 << 20 });
     try {
@@ -340,7 +341,7 @@ describe('start-up and shutdown', () => {
     let file: string;
     try {
       expect((await c2.call('RI.CREATE', 'k', 'CACHESIZE', '65536')).toString()).toBe('+OK\r\n');
-      file = path.join(riDir(h2), fs.readdirSync(riDir(h2))[0]);
+      file = path.join(riDir(h2), files(h2)[0]);
       const args: string[] = [];
       for (let i = 0; i < 2000; i++) args.push(`f${String(i).padStart(5, '0')}`, `v${i}`);
       expect((await c2.call('RI.MSET', 'k', ...args)).toString()).toBe(':2000\r\n');
@@ -360,6 +361,100 @@ describe('start-up and shutdown', () => {
       t.close();
     }
   }, 30000);
+});
+
+describe('restart: the catalog mounts the trees again', () => {
+  async function call(cl: RespClient, ...argv: Arg[]): Promise<unknown> {
+    return toJS(decodeReply(await cl.call(...argv)).value);
+  }
+
+  test('after SHUTDOWN every index is back under its key, TTL and database kept; deleted ones stay gone', async () => {
+    const dir = makeTempDir('strata-ri-restart-');
+    let h2 = await startStrata({ dir });
+    let c2 = await RespClient.connect(h2.port);
+    try {
+      await call(c2, 'RI.CREATE', 'keep');
+      const args: string[] = [];
+      for (let i = 0; i < 3000; i++) args.push(`f${String(i).padStart(5, '0')}`, `v${i}`);
+      expect(await call(c2, 'RI.MSET', 'keep', ...args)).toBe(3000);
+      await call(c2, 'RI.CREATE', 'old', 'PAGESIZE', '8192', 'MAXRECORD', '3000');
+      await call(c2, 'RI.SET', 'old', 'a', '1');
+      await call(c2, 'RENAME', 'old', 'renamed');
+      await call(c2, 'RI.CREATE', 'ttl');
+      await call(c2, 'RI.SET', 'ttl', 'x', 'y');
+      await call(c2, 'EXPIRE', 'ttl', '1000');
+      await call(c2, 'RI.CREATE', 'gone');
+      await call(c2, 'DEL', 'gone');
+      await call(c2, 'SELECT', '3');
+      await call(c2, 'RI.CREATE', 'keep');
+      await call(c2, 'RI.SET', 'keep', 'db', 'three');
+      await call(c2, 'RI.CREATE', 'mem', 'MEMORY');
+      await c2.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+    } finally {
+      c2.close();
+    }
+    await h2.exited;
+    h2 = await startStrata({ dir });
+    c2 = await RespClient.connect(h2.port);
+    try {
+      expect(await call(c2, 'RI.COUNT', 'keep')).toBe(3000);
+      expect(await call(c2, 'RI.GET', 'keep', 'f02999')).toBe('v2999');
+      expect(await call(c2, 'RI.GET', 'renamed', 'a')).toBe('1');
+      expect(await call(c2, 'EXISTS', 'old')).toBe(0);
+      expect((await call(c2, 'RI.CONFIG', 'renamed') as string[])[11]).toBe('8192');
+      const ttl = (await call(c2, 'TTL', 'ttl')) as number;
+      expect(ttl).toBeGreaterThan(990);
+      expect(ttl).toBeLessThanOrEqual(1000);
+      expect(await call(c2, 'EXISTS', 'gone')).toBe(0);
+      const metrics = (await call(c2, 'RI.METRICS', 'keep')) as string[];
+      expect(metrics[metrics.indexOf('is_recovered') + 1]).toBe('true');
+      // MEMORY indexes have no file: they do not survive a restart
+      await call(c2, 'SELECT', '3');
+      expect(await call(c2, 'RI.GET', 'keep', 'db')).toBe('three');
+      expect(await call(c2, 'EXISTS', 'mem')).toBe(0);
+      expect(await call(c2, 'DBSIZE')).toBe(1);
+      await call(c2, 'SELECT', '0');
+      expect(await call(c2, 'DBSIZE')).toBe(3);
+      // writes go on in the reopened trees
+      await call(c2, 'RI.SET', 'keep', 'new', 'value');
+      expect(await call(c2, 'RI.COUNT', 'keep')).toBe(3001);
+      expect(files(h2)).toHaveLength(4); // keep, renamed, ttl, db3 keep; the deleted tree's file is gone
+    } finally {
+      c2.close();
+      await h2.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60000);
+
+  test('kill -9: the last commit tick comes back (records, renames); a tree whose catalog entry was never written is swept', async () => {
+    const dir = makeTempDir('strata-ri-kill-');
+    let h2 = await startStrata({ dir, args: ['--rangeindex-commit-ms', '30'] });
+    let c2 = await RespClient.connect(h2.port);
+    try {
+      await call(c2, 'RI.CREATE', 'a');
+      const args: string[] = [];
+      for (let i = 0; i < 5000; i++) args.push(`k${String(i).padStart(6, '0')}`, `v${i}`);
+      expect(await call(c2, 'RI.MSET', 'a', ...args)).toBe(5000);
+      await call(c2, 'RENAME', 'a', 'b');
+      await new Promise((r) => setTimeout(r, 300)); // several commit ticks
+    } finally {
+      c2.close();
+    }
+    await h2.kill9();
+    h2 = await startStrata({ dir, args: ['--rangeindex-commit-ms', '30'] });
+    c2 = await RespClient.connect(h2.port);
+    try {
+      expect(await call(c2, 'EXISTS', 'a')).toBe(0);
+      expect(await call(c2, 'RI.COUNT', 'b')).toBe(5000);
+      expect(await call(c2, 'RI.GET', 'b', 'k004999')).toBe('v4999');
+      const scan = (await call(c2, 'RI.SCAN', 'b', '', 'COUNT', '3', 'FIELDS', 'KEY')) as string[];
+      expect(scan).toEqual(['k000000', 'k000001', 'k000002']);
+    } finally {
+      c2.close();
+      await h2.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60000);
 });
 
 describe('acceptance', () => {
