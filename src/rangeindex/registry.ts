@@ -407,15 +407,6 @@ export function liveIndexes(): IterableIterator<RangeIndexStub> {
 
 // ---- INFO rangeindex ----------------------------------------------------------------------------
 
-type Stats = Record<string, unknown>;
-function num(st: Stats, ...names: string[]): number {
-  for (const n of names) {
-    const v = st[n];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-  }
-  return 0;
-}
-
 export function infoFields(): [string, string | number][] {
   let cached = 0;
   let hits = 0;
@@ -427,14 +418,14 @@ export function infoFields(): [string, string | number][] {
   for (const s of live.values()) {
     const t = s.tree;
     if (t === null) continue;
-    const st = t.stats() as unknown as Stats;
-    cached += num(st, 'pagesCached', 'cached', 'cachedPages');
-    hits += num(st, 'cacheHits', 'hits');
-    misses += num(st, 'cacheMisses', 'misses');
-    evictions += num(st, 'evictions');
-    bytes += num(st, 'bytesOnDisk', 'fileBytes', 'bytes');
-    pinned += num(st, 'snapshotsPinned', 'snapshots', 'pinnedSnapshots');
-    records += num(st, 'records', 'count');
+    const st = t.stats();
+    cached += st.pagesCached;
+    hits += st.cacheHits;
+    misses += st.cacheMisses;
+    evictions += st.evictions;
+    bytes += st.bytesOnDisk;
+    pinned += st.snapshotsPinned;
+    records += st.records;
   }
   const ratio = hits + misses === 0 ? 0 : hits / (hits + misses);
   return [

@@ -16,7 +16,7 @@ import { parseLL } from '../../util/strconv';
 import { kw } from '../string/util';
 import { RangeIndexStub, BACKEND_DISK, BACKEND_MEMORY, FLAG_FLUSHED, FLAG_RECOVERED, RiConfig } from '../../rangeindex/stub';
 import { createIndex, validateConfig, recordSizeError, markDirty, DEFAULTS, ERR_FULL, RangeTreeFullError } from '../../rangeindex/registry';
-import type { RangeTree, RecordSink } from '../../rangeindex/tree';
+import type { RangeTree, RecordSink, TreeStats } from '../../rangeindex/tree';
 
 /** Garnet's CmdStrings.RESP_ERR_WRONG_TYPE (with the period). */
 export const RI_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value.';
@@ -268,24 +268,24 @@ function riConfig(c: Client, argv: string[]): void {
   R.bulk(c, String(cfg.pageSize));
 }
 
-/** tree.stats() fields RI.METRICS shows after Garnet's four, in this order: [reply name, stats names...]. */
-const METRIC_FIELDS: [string, ...string[]][] = [
-  ['records', 'records', 'count'],
+/** tree.stats() fields RI.METRICS shows after Garnet's four, in this order: [reply name, stats field]. */
+const METRIC_FIELDS: [string, keyof TreeStats][] = [
+  ['records', 'records'],
   ['height', 'height'],
   ['pages', 'pages'],
-  ['pages_cached', 'pagesCached', 'cached', 'cachedPages'],
-  ['cache_hits', 'cacheHits', 'hits'],
-  ['cache_misses', 'cacheMisses', 'misses'],
+  ['pages_cached', 'pagesCached'],
+  ['cache_hits', 'cacheHits'],
+  ['cache_misses', 'cacheMisses'],
   ['evictions', 'evictions'],
-  ['bytes_on_disk', 'bytesOnDisk', 'fileBytes', 'bytes'],
+  ['bytes_on_disk', 'bytesOnDisk'],
   ['txn', 'txn'],
-  ['snapshots_pinned', 'snapshotsPinned', 'snapshots', 'pinnedSnapshots'],
+  ['snapshots_pinned', 'snapshotsPinned'],
 ];
 
 function riMetrics(c: Client, argv: string[]): void {
   const s = lookup(c, argv[1], NOT_FOUND, false);
   if (s === null) return;
-  const st = s.tree!.stats() as unknown as Record<string, unknown>;
+  const st = s.tree!.stats();
   R.arrayLen(c, 8 + METRIC_FIELDS.length * 2);
   R.bulk(c, 'tree_handle');
   R.bulk(c, String(s.fileId));
@@ -295,16 +295,9 @@ function riMetrics(c: Client, argv: string[]): void {
   R.bulk(c, s.flags & FLAG_FLUSHED ? 'true' : 'false');
   R.bulk(c, 'is_recovered');
   R.bulk(c, s.flags & FLAG_RECOVERED ? 'true' : 'false');
-  for (const [name, ...keys] of METRIC_FIELDS) {
+  for (const [name, field] of METRIC_FIELDS) {
     R.bulk(c, name);
-    let v: unknown = 0;
-    for (const k of keys) {
-      if (st[k] !== undefined) {
-        v = st[k];
-        break;
-      }
-    }
-    R.bulk(c, typeof v === 'bigint' || typeof v === 'number' ? String(v) : String(v ?? 0));
+    R.bulk(c, String(st[field]));
   }
 }
 
