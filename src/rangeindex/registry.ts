@@ -306,25 +306,29 @@ export function commitDirty(): void {
     commitTimer = null;
   }
   const failed: RangeIndexStub[] = [];
-  for (const s of dirty) {
-    const t = s.tree;
-    if (t === null) continue;
-    try {
-      t.commit();
-      commits++;
-    } catch (e) {
-      // e.g. ENOSPC: the tree keeps its last commit on disk and its changes in memory; try again later.
-      failed.push(s);
-      commitFailures++;
-      log.error({ file: s.fileName, err: String(e) }, 'range index: commit failed, will retry');
-    }
-  }
+  for (const s of dirty) if (!commitOne(s)) failed.push(s);
   dirty.clear();
+  // e.g. ENOSPC: those trees keep their last commit on disk and their changes in memory; try again later.
   for (const s of failed) markDirty(s);
   // After the trees, so every file the catalog names holds a committed tree.
   saveCatalog();
 }
 let commitFailures = 0;
+
+/** Commits one tree; false (logged, counted) when it fails. */
+function commitOne(s: RangeIndexStub): boolean {
+  const t = s.tree;
+  if (t === null) return true;
+  try {
+    t.commit();
+    commits++;
+    return true;
+  } catch (e) {
+    commitFailures++;
+    log.error({ file: s.fileName, err: String(e) }, 'range index: commit failed');
+    return false;
+  }
+}
 
 function saveCatalog(force = false): void {
   if (baseDir === null) return;
@@ -379,16 +383,7 @@ export function closeAll(): void {
     commitTimer = null;
   }
   dirty.clear();
-  for (const s of live.values()) {
-    const t = s.tree;
-    if (t === null) continue;
-    try {
-      t.commit();
-      commits++;
-    } catch (e) {
-      log.error({ file: s.fileName, err: String(e) }, 'range index: commit at shutdown failed');
-    }
-  }
+  for (const s of live.values()) commitOne(s);
   saveCatalog();
   for (const s of live.values()) {
     const t = s.tree;

@@ -78,6 +78,18 @@ class Model {
   }
 }
 
+/** n random sets (70%) and deletes (30%) of short keys, applied to the tree and the model alike. */
+function randomWrites(t: RangeTree, m: Model, r: () => number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const k = randKey(r, 6);
+    if (r() < 0.3) expect(t.delete(k)).toBe(m.delete(k));
+    else {
+      const v = randVal(r, 12);
+      expect(t.set(k, v)).toBe(m.set(k, v));
+    }
+  }
+}
+
 type Reader = Pick<RangeTree, 'get' | 'scan' | 'countRange'> & { count(): number };
 
 function scanAll(t: Reader, a: Buffer = Buffer.alloc(0), b: Buffer | null = null, limit = Infinity): string[] {
@@ -422,16 +434,7 @@ describe('snapshots', () => {
     let t = RangeTree.create(p, { pageSize: ps, cacheBytes });
     const m = new Model();
     const r = rng(77);
-    const write = (n: number): void => {
-      for (let i = 0; i < n; i++) {
-        const k = randKey(r, 6);
-        if (r() < 0.3) expect(t.delete(k)).toBe(m.delete(k));
-        else {
-          const v = randVal(r, 12);
-          expect(t.set(k, v)).toBe(m.set(k, v));
-        }
-      }
-    };
+    const write = (n: number): void => randomWrites(t, m, r, n);
     write(2000);
     t.commit();
     write(800); // uncommitted: only in the pool, partly written back by evictions of the 16-frame cache
@@ -568,16 +571,7 @@ describe('durability', () => {
     let t = RangeTree.create(p, { pageSize: ps, cacheBytes });
     const m = new Model();
     const r = rng(99);
-    const write = (n: number): void => {
-      for (let i = 0; i < n; i++) {
-        const k = randKey(r, 6);
-        if (r() < 0.3) expect(t.delete(k)).toBe(m.delete(k));
-        else {
-          const v = randVal(r, 12);
-          expect(t.set(k, v)).toBe(m.set(k, v));
-        }
-      }
-    };
+    const write = (n: number): void => randomWrites(t, m, r, n);
     write(1500);
     t.commit();
     // Fault injection at the pager: after `budget` page writes every write fails as a full disk would.
