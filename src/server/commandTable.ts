@@ -65,6 +65,8 @@ export interface CommandJson {
   flags: string[];
   /** Flags COMMAND INFO does not show (Redis hides them on purpose): 'protected', 'may_replicate'. */
   hidden_flags?: string[];
+  /** Name in the wrong-arity error when it is not the table name (Garnet's RI.* say 'RI.SET'); not in COMMAND. */
+  error_name?: string;
   first_key: number;
   last_key: number;
   step: number;
@@ -535,7 +537,7 @@ export function lookupCommand(argv: readonly string[]): LookupResult {
     spec = sub;
   }
   const a = spec.arity;
-  if (a >= 0 ? argc !== a : argc < -a) return { known: spec, error: E.wrongArity(spec.fullName) };
+  if (a >= 0 ? argc !== a : argc < -a) return { known: spec, error: E.wrongArity(spec.error_name ?? spec.fullName) };
   if (spec.handler === null) {
     // A container without a handler of its own, called with a valid arity (never the case for Redis'
     // containers, whose arity is -2): behave as an unknown command.

@@ -68,7 +68,7 @@ describe('RI.CREATE', () => {
     expect(await raw('RI.CREATE', 'c:def', 'MEMORY')).toBe('-ERR index already exists\r\n');
     await raw('SET', 'c:str', 'x');
     expect(await raw('RI.CREATE', 'c:str')).toBe(WT_RI);
-    expect(await raw('RI.CREATE')).toBe("-ERR wrong number of arguments for 'ri.create' command\r\n");
+    expect(await raw('RI.CREATE')).toBe("-ERR wrong number of arguments for 'RI.CREATE' command\r\n");
   });
 
   test('options: any order, case-insensitive, repeats (last wins)', async () => {
@@ -202,19 +202,19 @@ describe('point operations', () => {
   });
 
   test('arity', async () => {
-    expect(await raw('RI.SET', 'p', 'f')).toBe("-ERR wrong number of arguments for 'ri.set' command\r\n");
-    expect(await raw('RI.SET', 'p', 'f', 'v', 'x')).toBe("-ERR wrong number of arguments for 'ri.set' command\r\n");
-    expect(await raw('RI.GET', 'p')).toBe("-ERR wrong number of arguments for 'ri.get' command\r\n");
-    expect(await raw('RI.DEL', 'p', 'a', 'b')).toBe("-ERR wrong number of arguments for 'ri.del' command\r\n");
-    expect(await raw('RI.SCAN', 'p', 'a', 'COUNT')).toBe("-ERR wrong number of arguments for 'ri.scan' command\r\n");
-    expect(await raw('RI.RANGE', 'p', 'a')).toBe("-ERR wrong number of arguments for 'ri.range' command\r\n");
-    expect(await raw('RI.EXISTS', 'p', 'x')).toBe("-ERR wrong number of arguments for 'ri.exists' command\r\n");
-    expect(await raw('RI.CONFIG')).toBe("-ERR wrong number of arguments for 'ri.config' command\r\n");
-    expect(await raw('RI.METRICS', 'a', 'b')).toBe("-ERR wrong number of arguments for 'ri.metrics' command\r\n");
-    expect(await raw('RI.MSET', 'p', 'f', 'v', 'g')).toBe("-ERR wrong number of arguments for 'ri.mset' command\r\n");
-    expect(await raw('RI.MGET', 'p')).toBe("-ERR wrong number of arguments for 'ri.mget' command\r\n");
-    expect(await raw('RI.MDEL', 'p')).toBe("-ERR wrong number of arguments for 'ri.mdel' command\r\n");
-    expect(await raw('RI.COUNT')).toBe("-ERR wrong number of arguments for 'ri.count' command\r\n");
+    expect(await raw('RI.SET', 'p', 'f')).toBe("-ERR wrong number of arguments for 'RI.SET' command\r\n");
+    expect(await raw('RI.SET', 'p', 'f', 'v', 'x')).toBe("-ERR wrong number of arguments for 'RI.SET' command\r\n");
+    expect(await raw('RI.GET', 'p')).toBe("-ERR wrong number of arguments for 'RI.GET' command\r\n");
+    expect(await raw('RI.DEL', 'p', 'a', 'b')).toBe("-ERR wrong number of arguments for 'RI.DEL' command\r\n");
+    expect(await raw('RI.SCAN', 'p', 'a', 'COUNT')).toBe("-ERR wrong number of arguments for 'RI.SCAN' command\r\n");
+    expect(await raw('RI.RANGE', 'p', 'a')).toBe("-ERR wrong number of arguments for 'RI.RANGE' command\r\n");
+    expect(await raw('RI.EXISTS', 'p', 'x')).toBe("-ERR wrong number of arguments for 'RI.EXISTS' command\r\n");
+    expect(await raw('RI.CONFIG')).toBe("-ERR wrong number of arguments for 'RI.CONFIG' command\r\n");
+    expect(await raw('RI.METRICS', 'a', 'b')).toBe("-ERR wrong number of arguments for 'RI.METRICS' command\r\n");
+    expect(await raw('RI.MSET', 'p', 'f', 'v', 'g')).toBe("-ERR wrong number of arguments for 'RI.MSET' command\r\n");
+    expect(await raw('RI.MGET', 'p')).toBe("-ERR wrong number of arguments for 'RI.MGET' command\r\n");
+    expect(await raw('RI.MDEL', 'p')).toBe("-ERR wrong number of arguments for 'RI.MDEL' command\r\n");
+    expect(await raw('RI.COUNT')).toBe("-ERR wrong number of arguments for 'RI.COUNT' command\r\n");
     expect(await raw('RI.COUNT', 'p', 'a')).toBe('-ERR syntax error\r\n');
     expect(await raw('RI.COUNT', 'p', 'a', 'b', 'c')).toBe('-ERR syntax error\r\n');
   });

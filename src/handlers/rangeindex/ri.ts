@@ -305,7 +305,7 @@ function riMetrics(c: Client, argv: string[]): void {
 
 /** RI.MSET key field value [field value ...] -> :n fields added (like HSET). All sizes are checked first. */
 function riMset(c: Client, argv: string[]): void {
-  if (argv.length % 2 !== 0) return error(c, E.wrongArity('ri.mset'));
+  if (argv.length % 2 !== 0) return error(c, E.wrongArity('RI.MSET'));
   const s = lookup(c, argv[1], NO_SUCH, true);
   if (s === null) return;
   for (let i = 2; i < argv.length; i += 2) {
