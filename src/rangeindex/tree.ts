@@ -10,7 +10,7 @@ import {
   HDR, T_LEAF, T_INNER, T_FREELIST, FREELIST_FIRST, LEAF_OVH, INNER_OVH,
   u16, u32, w16, w32, checksum, validPageSize, maxKeyLen, maxRecordLen, initPage, restamp, setCrc, verifyPage,
   nslots, slotOff, usedBytes, freeBytes, leafSearch, leafRank, innerSearch, innerChild, setInnerChild, innerCount,
-  setInnerCount, addInnerCount, innerTotal, leafInsert, innerInsert, removeSlot, rawRecord, buildPage,
+  setInnerCount, addInnerCount, leafInsert, innerInsert, removeSlot, rawRecord, buildPage,
   makeInnerRec, makeLeafRec, rawLeafKey, rawInnerKey, rawInnerCount, separatorLen, cmpBytes, pageType,
 } from './page';
 import { Pager, FilePager, MemPager } from './pager';

@@ -296,12 +296,6 @@ const scripts: Script[] = [
 // ---------------------------------------------------------------------------------------------
 // Runner
 
-interface Side {
-  conns: RespClient[];
-  /** Bytes received and not yet attributed to a step. */
-  closed: boolean[];
-}
-
 let barrierSeq = 0;
 
 /** Splits a byte run into complete frames. */

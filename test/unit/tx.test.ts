@@ -3,7 +3,7 @@
 // RESP2 subscribed mode and the interplay of EXEC with blocked clients. Reply texts were checked against
 // redis-server 7.0.15 (test/differential/tx.test.ts compares byte for byte).
 import type { Client } from '../../src/server/context';
-import { keyspace, Db } from '../../src/keyspace/db';
+import { keyspace } from '../../src/keyspace/db';
 import { loadCommandTable, registerHandlers, getSpec } from '../../src/server/commandTable';
 import { dispatch } from '../../src/server/dispatcher';
 import type { Connection } from '../../src/server/connection';

@@ -89,7 +89,6 @@ function push(c: Client, argv: string[], tail: boolean, onlyExisting: boolean): 
   const key = argv[1];
   let l = listForWrite(c, db, key);
   if (l === null) return;
-  const n = argv.length;
   if (l === undefined) {
     if (onlyExisting) return int(c, 0);
     l = new RList();

@@ -13,7 +13,7 @@ import { config } from '../../config';
 import { RdbReader, RdbFormatError } from './reader';
 import { RdbWriter } from './writer';
 import { decodeObject, extensionDecoders, isKnownObjectType, DecodedValue, RdbDecodeContext, RdbDecodeFn } from './decode';
-import { encodeObject, extensionEncoders, RdbEncodeFn, RdbUnsupportedError, EncodeOptions } from './encode';
+import { encodeObject, extensionEncoders, RdbEncodeFn, EncodeOptions } from './encode';
 import { RList } from '../types/list';
 import { RHash } from '../types/hash';
 import { RSet, isIntMember } from '../types/set';
