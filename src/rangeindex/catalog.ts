@@ -90,8 +90,14 @@ const listener: KeyspaceListener = {
 };
 addKeyspaceListener(listener);
 
+/** Entries read at start that could not be mounted but whose files are kept: written back unchanged. */
+const carried: object[] = [];
+export function carryEntry(e: CatalogEntry): void {
+  carried.push({ db: e.db, key: Buffer.from(e.key, 'latin1').toString('base64'), file: e.file, config: e.config.toString('hex'), expireAt: e.expireAt });
+}
+
 function entries(): object[] {
-  const out: object[] = [];
+  const out: object[] = carried.slice();
   for (let id = 0; id < placed.length; id++) {
     for (const [key, p] of placed[id]) {
       const s = p.stub;
@@ -147,37 +153,66 @@ export interface CatalogEntry {
   expireAt: number | null;
 }
 
-/** Reads the catalog (empty when there is none). A malformed catalog is reported and ignored. */
-export function readCatalog(dir: string): CatalogEntry[] {
+/**
+ * Reads the catalog: its entries (none when there is no catalog), or null when a catalog exists but cannot
+ * be read at all (then nothing may be swept: the files are all that is left). A single malformed entry is
+ * reported and skipped; so is a second entry naming a file already listed (two stubs writing one file would
+ * corrupt it).
+ */
+export function readCatalog(dir: string): CatalogEntry[] | null {
   const file = path.join(dir, CATALOG_FILE);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return [];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    log.error({ file, err: String(err) }, 'range index: the catalog cannot be read; no tree is loaded and no file removed');
+    return null;
   }
+  let doc: { version: number; entries: Record<string, unknown>[] };
   try {
-    const doc = JSON.parse(text) as { version: number; entries: Record<string, unknown>[] };
+    doc = JSON.parse(text);
     if (doc.version !== VERSION || !Array.isArray(doc.entries)) throw new Error(`unknown catalog version ${doc.version}`);
-    const out: CatalogEntry[] = [];
-    for (const e of doc.entries) {
+  } catch (err) {
+    // Set it aside: while a CATALOG.corrupt-* file exists no start removes tree files (see the sweep).
+    const aside = `${file}.corrupt-${Date.now()}`;
+    try {
+      fs.renameSync(file, aside);
+    } catch {
+      /* left in place: the sweep is disabled for this start anyway */
+    }
+    log.error({ file, aside, err: String(err) }, 'range index: the catalog is unreadable; no tree is loaded and no file is removed until the corrupt catalog is dealt with');
+    return null;
+  }
+  const out: CatalogEntry[] = [];
+  const files = new Set<string>();
+  for (const e of doc.entries) {
+    try {
       const cfg = Buffer.from(String(e.config), 'hex');
-      if (typeof e.db !== 'number' || typeof e.file !== 'string' || cfg.length !== CONFIG_SIZE) throw new Error('bad entry');
+      if (!Number.isInteger(e.db) || (e.db as number) < 0 || typeof e.file !== 'string' || typeof e.key !== 'string' || cfg.length !== CONFIG_SIZE) {
+        throw new Error('bad entry');
+      }
       if (!/^[0-9a-f]{16}-\d+\.ri$/.test(e.file)) throw new Error(`bad file name ${e.file}`);
+      if (files.has(e.file)) throw new Error(`file ${e.file} listed twice`);
       readConfig(cfg, 0); // validates the backend byte
+      files.add(e.file);
       out.push({
-        db: e.db,
-        key: Buffer.from(String(e.key), 'base64').toString('latin1'),
+        db: e.db as number,
+        key: Buffer.from(e.key, 'base64').toString('latin1'),
         file: e.file,
         config: cfg,
         expireAt: typeof e.expireAt === 'number' ? e.expireAt : null,
       });
+    } catch (err) {
+      log.error({ file, entry: JSON.stringify(e).slice(0, 200), err: String(err) }, 'range index: skipping a malformed catalog entry');
     }
-    return out;
-  } catch (err) {
-    log.error({ file, err: String(err) }, 'range index: the catalog is unreadable; its trees are not loaded');
-    return [];
   }
+  return out;
+}
+
+/** Rewrites the catalog on the next write even if no placement changed (after loading it). */
+export function markCatalogDirty(): void {
+  changed();
 }
 
 /** Forgets every placement (tests, or a start without a catalog). */

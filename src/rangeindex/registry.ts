@@ -21,7 +21,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RangeTree, RangeTreeFullError } from './tree';
 import { openTreeFiles } from './pager';
-import { writeCatalog, readCatalog, mount, onCatalogDirty, CATALOG_FILE } from './catalog';
+import { writeCatalog, readCatalog, mount, onCatalogDirty, markCatalogDirty, carryEntry, CATALOG_FILE } from './catalog';
 import type { TreeOptions } from './tree';
 import { maxKeyLen as engineMaxKeyLen } from './page';
 import { RangeIndexStub, RiConfig, StubOwner, FLAG_RECOVERED, BACKEND_DISK, BACKEND_MEMORY, CONFIG_OFFSET, CONFIG_SIZE, STUB_SIZE, readConfig, writeConfig } from './stub';
@@ -143,7 +143,11 @@ export function rangeIndexDir(): string {
  */
 export function sweepAfterRecovery(): number {
   const dir = rangeIndexDir();
-  const referenced = new Set<string>();
+  if (catalogUnreadable || fs.readdirSync(dir).some((f) => f.startsWith(CATALOG_FILE + '.corrupt'))) {
+    log.warn({ dir }, 'range index: a corrupt catalog was set aside (CATALOG.corrupt-*): no tree file is removed until it is dealt with');
+    return 0;
+  }
+  const referenced = new Set<string>(preserved);
   for (const s of live.values()) if (s.fileName !== null) referenced.add(s.fileName);
   let n = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -341,37 +345,77 @@ function saveCatalog(force = false): void {
   }
 }
 
+/** Files the sweep must keep although no stub references them (listed in the catalog but not mounted). */
+const preserved = new Set<string>();
+/** The catalog exists but could not be read: nothing may be swept. */
+let catalogUnreadable = false;
+
 /**
  * Start-up: mounts the range indexes the catalog lists into the keyspace (each tree reopened at its last
- * commit, flagged Recovered), skipping entries whose file is gone, whose TTL has passed, whose database
- * does not exist or whose key is taken. Call before sweepAfterRecovery(). Returns the number mounted.
+ * commit, flagged Recovered). Entries whose TTL has passed or whose file is gone are dropped. Entries that
+ * cannot be mounted (a database beyond `databases`, a tree that fails to open) keep their files: the sweep
+ * leaves them alone and a log line says why. An unreadable catalog disables the sweep. The catalog is then
+ * rewritten, so entries it dropped cannot come back. Call before sweepAfterRecovery(). Returns the number
+ * mounted.
  */
 export function loadCatalog(dbCount: number): number {
   const dir = rangeIndexDir();
   const now = Date.now();
+  const entries = readCatalog(dir);
+  if (entries === null) {
+    catalogUnreadable = true;
+    return 0;
+  }
   let n = 0;
-  for (const e of readCatalog(dir)) {
+  for (const e of entries) {
+    // Generations named in the catalog are never handed out again, even if their file is gone.
+    const generation = Number(/-(\d+)\.ri$/.exec(e.file)![1]);
+    if (generation >= nextGeneration) nextGeneration = generation + 1;
+  }
+  for (const e of entries) {
     const full = path.join(dir, e.file);
-    if (e.db >= dbCount || (e.expireAt !== null && e.expireAt <= now) || !fs.existsSync(full)) continue;
-    const cfg = readConfig(e.config, 0);
+    if ((e.expireAt !== null && e.expireAt <= now) || !fs.existsSync(full)) continue;
+    if (e.db >= dbCount) {
+      preserved.add(e.file);
+      carryEntry(e);
+      log.error({ file: e.file, db: e.db, databases: dbCount }, 'range index: the catalog lists a tree in a database beyond `databases`; it is not loaded and its file is kept');
+      continue;
+    }
     let tree: RangeTree;
     try {
-      tree = RangeTree.open(full, { cacheBytes: cfg.cacheSize });
+      tree = RangeTree.open(full, { cacheBytes: readConfig(e.config, 0).cacheSize });
     } catch (err) {
-      log.error({ file: e.file, err: String(err) }, 'range index: cannot open a tree listed in the catalog; it is not loaded');
+      preserved.add(e.file);
+      carryEntry(e);
+      log.error({ file: e.file, err: String(err) }, 'range index: cannot open a tree listed in the catalog; it is not loaded and its file is kept');
       continue;
+    }
+    // The file's own meta blob is the tree's config; the catalog copy only serves when the blob is absent.
+    let cfg = readConfig(e.config, 0);
+    if (tree.meta.length === CONFIG_SIZE) {
+      try {
+        cfg = readConfig(tree.meta, 0);
+      } catch {
+        /* keep the catalog's copy */
+      }
     }
     const generation = Number(/-(\d+)\.ri$/.exec(e.file)![1]);
     const fileId = nextFileId;
     nextFileId = nextFileId >= 0xffffffff ? 1 : nextFileId + 1;
     const stub = new RangeIndexStub(owner, fileId, generation, cfg, e.file, tree, FLAG_RECOVERED);
     if (!mount(e.db, e.key, stub, e.expireAt)) {
-      stub.free();
+      // The key is taken (a duplicate entry): keep the file, close the tree.
+      RangeIndexStub.instances--;
+      tree.close();
+      preserved.add(e.file);
+      carryEntry(e);
+      log.error({ file: e.file }, 'range index: a second catalog entry for the same key; its tree is not loaded and its file is kept');
       continue;
     }
     register(stub);
     n++;
   }
+  markCatalogDirty();
   if (n > 0) log.info({ trees: n, dir }, 'range index: trees loaded from the catalog');
   return n;
 }

@@ -52,6 +52,9 @@ export function usedMemory(): number {
   return used;
 }
 let startupMemory = 0;
+export function peakMemoryBytes(): number {
+  return peakMemory;
+}
 export function startupMemoryBytes(): number {
   return startupMemory;
 }

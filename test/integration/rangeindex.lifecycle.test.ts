@@ -457,6 +457,84 @@ describe('restart: the catalog mounts the trees again', () => {
   }, 60000);
 });
 
+describe('restart: a damaged or mismatched catalog never costs data', () => {
+  async function call(cl: RespClient, ...argv: Arg[]): Promise<unknown> {
+    return toJS(decodeReply(await cl.call(...argv)).value);
+  }
+  async function withServer<T>(dir: string, args: string[], fn: (c2: RespClient, h2: ServerHandle) => Promise<T>, kill = false): Promise<T> {
+    const h2 = await startStrata({ dir, args });
+    const c2 = await RespClient.connect(h2.port);
+    try {
+      return await fn(c2, h2);
+    } finally {
+      c2.close();
+      if (kill) await h2.kill9();
+      else await h2.stop();
+    }
+  }
+  const riFiles = (dir: string): string[] => fs.readdirSync(path.join(dir, 'rangeindex')).filter((f) => f.endsWith('.ri'));
+
+  test('an unreadable catalog is set aside and no tree file is removed, now or at later starts', async () => {
+    const dir = makeTempDir('strata-ri-badcat-');
+    await withServer(dir, [], async (c2) => {
+      await call(c2, 'RI.CREATE', 'x');
+      await call(c2, 'RI.SET', 'x', 'k', 'v');
+    });
+    expect(riFiles(dir)).toHaveLength(1);
+    fs.writeFileSync(path.join(dir, 'rangeindex', 'CATALOG'), '{"version":1,"entries":[');
+    await withServer(dir, [], async (c2) => {
+      expect(await call(c2, 'EXISTS', 'x')).toBe(0);
+      await call(c2, 'RI.CREATE', 'y'); // the new catalog lists only y
+    });
+    await withServer(dir, [], async () => undefined);
+    const names = fs.readdirSync(path.join(dir, 'rangeindex'));
+    expect(names.some((f) => f.startsWith('CATALOG.corrupt-'))).toBe(true);
+    expect(riFiles(dir)).toHaveLength(2); // x's file is still there for the operator
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60000);
+
+  test('a tree in a database beyond `databases` is kept, and loads again with enough databases', async () => {
+    const dir = makeTempDir('strata-ri-dbs-');
+    await withServer(dir, [], async (c2) => {
+      await call(c2, 'SELECT', '5');
+      await call(c2, 'RI.CREATE', 'deep');
+      await call(c2, 'RI.SET', 'deep', 'a', '1');
+    });
+    await withServer(dir, ['--databases', '4'], async (c2) => {
+      expect(await call(c2, 'DBSIZE')).toBe(0);
+      await call(c2, 'RI.CREATE', 'other'); // rewrites the catalog: the unmounted entry must stay in it
+    });
+    expect(riFiles(dir)).toHaveLength(2);
+    await withServer(dir, [], async (c2) => {
+      await call(c2, 'SELECT', '5');
+      expect(await call(c2, 'RI.GET', 'deep', 'a')).toBe('1');
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60000);
+
+  test('a stale catalog entry (its file deleted before a crash) cannot capture a newer tree', async () => {
+    const dir = makeTempDir('strata-ri-stale-');
+    const args = ['--rangeindex-commit-ms', '30'];
+    await withServer(dir, args, async (c2) => {
+      await call(c2, 'RI.CREATE', 'a');
+      await call(c2, 'PEXPIRE', 'a', '600000');
+      await new Promise((r) => setTimeout(r, 200));
+      await call(c2, 'DEL', 'a'); // killed before the next tick: the catalog still lists a
+    }, true);
+    await withServer(dir, args, async (c2) => {
+      expect(await call(c2, 'EXISTS', 'a')).toBe(0);
+      await call(c2, 'RI.CREATE', 'a');
+      await call(c2, 'RI.SET', 'a', 'fresh', '1');
+      await call(c2, 'RENAME', 'a', 'b'); // killed before the tick: this tree was never in a catalog
+    }, true);
+    await withServer(dir, args, async (c2) => {
+      expect(await call(c2, 'EXISTS', 'a')).toBe(0);
+      expect(await call(c2, 'PTTL', 'a')).toBe(-2);
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60000);
+});
+
 describe('acceptance', () => {
   function rssKb(pid: number): number {
     const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -13,7 +13,7 @@ import { keyspace } from '../../keyspace/db';
 import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { parseLL } from '../../util/strconv';
-import { usedMemory, startupMemoryBytes } from '../../server/info';
+import { usedMemory, startupMemoryBytes, peakMemoryBytes } from '../../server/info';
 import { RList } from '../../keyspace/types/list';
 import { RHash } from '../../keyspace/types/hash';
 import { RSet } from '../../keyspace/types/set';
@@ -111,8 +111,8 @@ function doctor(c: Client): void {
   // diagnose beyond that, so it answers like Redis does for a healthy instance.
   const text =
     used - startupMemoryBytes() < 5 * 1024 * 1024
-      ? "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting."
-      : "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.";
+      ? "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n"
+      : "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
   R.verbatim(c, text);
 }
 
@@ -120,9 +120,12 @@ function mallocStats(c: Client): void {
   R.verbatim(c, 'Stats not supported for the current allocator');
 }
 
+/** MEMORY STATS with Redis' fields and arithmetic (object.c getMemoryOverheadData), from V8's figures. */
 function stats(c: Client): void {
   const h = v8.getHeapStatistics();
-  const used = h.used_heap_size + h.external_memory;
+  const used = usedMemory();
+  const peak = Math.max(peakMemoryBytes(), used);
+  const startup = startupMemoryBytes();
   let keys = 0;
   const dbs: [number, number, number][] = [];
   for (const db of keyspace.dbs) {
@@ -131,11 +134,13 @@ function stats(c: Client): void {
     // Map slots: ~3 pointers per entry plus the table; the expires Map the same.
     dbs.push([db.id, db.size * 24, db.expires.size * 24]);
   }
-  let overhead = 0;
+  let clientBufs = 0;
+  for (const cl of connectedClients.values()) clientBufs += cl.qbufLen() + cl.outputLen();
+  let overhead = startup + clientBufs;
   for (const [, a, b] of dbs) overhead += a + b;
-  let outBytes = 0;
-  for (const cl of connectedClients.values()) outBytes += cl.qbufLen() + cl.outputLen();
   const dataset = Math.max(0, used - overhead);
+  const net = Math.max(0, used - startup);
+  const active = h.total_heap_size + h.external_memory;
   const rss = process.memoryUsage.rss();
   R.mapLen(c, 27 + dbs.length);
   const num = (k: string, n: number): void => {
@@ -146,12 +151,12 @@ function stats(c: Client): void {
     R.bulk(c, k);
     R.double(c, d);
   };
-  num('peak.allocated', h.peak_malloced_memory + h.total_heap_size);
+  num('peak.allocated', peak);
   num('total.allocated', used);
-  num('startup.allocated', startupMemoryBytes());
+  num('startup.allocated', startup);
   num('replication.backlog', 0);
   num('clients.slaves', 0);
-  num('clients.normal', outBytes);
+  num('clients.normal', clientBufs);
   num('cluster.links', 0);
   num('aof.buffer', 0);
   num('lua.caches', 0);
@@ -165,17 +170,17 @@ function stats(c: Client): void {
   }
   num('overhead.total', overhead);
   num('keys.count', keys);
-  num('keys.bytes-per-key', keys === 0 ? 0 : dataset / keys);
+  num('keys.bytes-per-key', keys === 0 ? 0 : net / keys);
   num('dataset.bytes', dataset);
-  dbl('dataset.percentage', used === 0 ? 0 : (dataset / used) * 100);
-  dbl('peak.percentage', 100);
+  dbl('dataset.percentage', net === 0 ? 0 : (dataset / net) * 100);
+  dbl('peak.percentage', peak === 0 ? 0 : (used / peak) * 100);
   num('allocator.allocated', used);
-  num('allocator.active', h.total_heap_size + h.external_memory);
+  num('allocator.active', active);
   num('allocator.resident', rss);
-  dbl('allocator-fragmentation.ratio', used === 0 ? 1 : (h.total_heap_size + h.external_memory) / used);
-  num('allocator-fragmentation.bytes', h.total_heap_size - h.used_heap_size);
-  dbl('allocator-rss.ratio', rss / Math.max(1, h.total_heap_size + h.external_memory));
-  num('allocator-rss.bytes', rss - h.total_heap_size - h.external_memory);
+  dbl('allocator-fragmentation.ratio', used === 0 ? 1 : active / used);
+  num('allocator-fragmentation.bytes', active - used);
+  dbl('allocator-rss.ratio', rss / Math.max(1, active));
+  num('allocator-rss.bytes', rss - active);
   dbl('rss-overhead.ratio', 1);
   num('rss-overhead.bytes', 0);
   dbl('fragmentation', rss / Math.max(1, used));
