@@ -415,7 +415,8 @@ export function loadCatalog(dbCount: number): number {
     register(stub);
     n++;
   }
-  markCatalogDirty();
+  // Entries dropped (expired, file gone) must not survive in the file: rewrite it on the first tick.
+  if (n + preserved.size !== entries.length) markCatalogDirty();
   if (n > 0) log.info({ trees: n, dir }, 'range index: trees loaded from the catalog');
   return n;
 }
