@@ -97,8 +97,9 @@ export async function main(argv: string[]): Promise<void> {
     loadCatalog(keyspace.dbs.length);
     sweepAfterRecovery();
   } catch (e) {
-    log.fatal({ err: String(e) }, "Can't prepare the range index directory");
-    process.exit(1);
+    // Like Redis with an unwritable dir (it starts, and only saving fails): serve, and let RI.CREATE of a
+    // DISK index answer the error. MEMORY indexes still work.
+    log.error({ err: String(e) }, "Can't prepare the range index directory: DISK range indexes will fail");
   }
   loadCommandTable();
   loadHandlerModules();

@@ -512,6 +512,19 @@ describe('restart: a damaged or mismatched catalog never costs data', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }, 60000);
 
+  test('an unusable rangeindex directory: the server still starts, DISK creation fails cleanly, MEMORY works', async () => {
+    const dir = makeTempDir('strata-ri-nodir-');
+    fs.writeFileSync(path.join(dir, 'rangeindex'), 'not a directory');
+    await withServer(dir, [], async (c2) => {
+      expect(await call(c2, 'PING')).toBe('PONG');
+      expect((await c2.call('RI.CREATE', 'd')).toString()).toBe('-ERR failed to create range index\r\n');
+      expect(await call(c2, 'EXISTS', 'd')).toBe(0);
+      expect(await call(c2, 'RI.CREATE', 'm', 'MEMORY')).toBe('OK');
+      expect(await call(c2, 'RI.SET', 'm', 'f', 'v')).toBe('OK');
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60000);
+
   test('a stale catalog entry (its file deleted before a crash) cannot capture a newer tree', async () => {
     const dir = makeTempDir('strata-ri-stale-');
     const args = ['--rangeindex-commit-ms', '30'];

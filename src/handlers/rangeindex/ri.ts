@@ -12,6 +12,7 @@ import type { Client, Handler } from '../../server/context';
 import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { serverStats } from '../../server/state';
+import { log } from '../../server/log';
 import { parseLL } from '../../util/strconv';
 import { kw } from '../string/util';
 import { RangeIndexStub, BACKEND_DISK, BACKEND_MEMORY, FLAG_FLUSHED, FLAG_RECOVERED, RiConfig } from '../../rangeindex/stub';
@@ -108,7 +109,9 @@ function riCreate(c: Client, argv: string[]): void {
   try {
     s = createIndex(db.id, key, checked);
   } catch (e) {
-    return treeError(c, e);
+    // I/O failures (unwritable dir, ENOSPC, EMFILE): Garnet's text; the cause goes to the log, not the client.
+    log.error({ err: String(e) }, 'RI.CREATE failed');
+    return error(c, 'ERR failed to create range index');
   }
   db.set(key, s);
   serverStats.dirty++;
