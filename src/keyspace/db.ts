@@ -177,6 +177,14 @@ export class Db {
     return v;
   }
 
+  /**
+   * An object value was changed in place (same object, TTL kept): only the write event is emitted
+   * (WATCH, the WAL, the range-index catalog), without re-storing the value.
+   */
+  touchWrite(key: string): void {
+    listener.modified(this, key);
+  }
+
   /** Records the Redis encoding of a string value written in place (see encOverride). */
   setEncoding(key: string, enc: 'raw' | 'embstr'): void {
     this.encOverride.set(key, enc);

@@ -63,9 +63,9 @@ function treeError(c: Client, e: unknown): void {
   error(c, 'ERR ' + ((e as Error)?.message ?? String(e)));
 }
 
-/** A write happened: WATCH/notifications (db.update), dirty counter, commit scheduling. */
+/** A write happened: WATCH/notifications (db.touchWrite: the stub object itself is unchanged), dirty counter, commit scheduling. */
 function written(c: Client, key: string, s: RangeIndexStub, n = 1): void {
-  c.db.update(key, s);
+  c.db.touchWrite(key);
   serverStats.dirty += n;
   markDirty(s);
 }
