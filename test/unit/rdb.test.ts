@@ -11,7 +11,7 @@ import { lpDecode, lpEncode } from '../../src/keyspace/rdb/listpack';
 import { zlDecode } from '../../src/keyspace/rdb/ziplist';
 import { intsetDecode, intsetEncode } from '../../src/keyspace/rdb/intset';
 import { zipmapDecode } from '../../src/keyspace/rdb/zipmap';
-import { strtodPrefix } from '../../src/keyspace/rdb/strtod';
+import { strtodPrefix } from '../../src/util/strtod';
 import { quicklistNodes, d2string } from '../../src/keyspace/rdb/encode';
 import { buildPayload, fixCrc, zlEncode, zipmapEncode, writeStringDouble } from '../../src/keyspace/rdb/legacy';
 import {
@@ -180,7 +180,10 @@ describe('RDB lengths and strings', () => {
   });
 
   test('strtod prefix parsing', () => {
-    const t = (s: string) => strtodPrefix(s);
+    const t = (s: string) => {
+      const r = strtodPrefix(s);
+      return { value: r.value, end: r.end };
+    };
     expect(t('1.5')).toEqual({ value: 1.5, end: 3 });
     expect(t('  -2e3xyz')).toEqual({ value: -2000, end: 6 });
     expect(t('1e')).toEqual({ value: 1, end: 1 });

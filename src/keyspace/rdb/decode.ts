@@ -7,7 +7,7 @@ import { lpDecode } from './listpack';
 import { zlDecode } from './ziplist';
 import { intsetDecode } from './intset';
 import { zipmapDecode } from './zipmap';
-import { strtodPrefix } from './strtod';
+import { strtodPrefix } from '../../util/strtod';
 import * as T from './constants';
 
 /**

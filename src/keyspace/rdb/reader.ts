@@ -2,7 +2,7 @@
 // rdbLoad*DoubleValue). Every failure throws RdbFormatError, which RESTORE turns into "Bad data format".
 import { lzfDecompress, LZF_MAX_EXPANSION } from './lzf';
 import { RDB_ENCVAL, RDB_14BITLEN, RDB_32BITLEN, RDB_64BITLEN, RDB_ENC_INT8, RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_LZF } from './constants';
-import { strtodPrefix } from './strtod';
+import { strtodPrefix } from '../../util/strtod';
 import { constants as bufferConstants } from 'buffer';
 
 /** A malformed payload (a short read, an impossible length, a failed integrity check...). */
