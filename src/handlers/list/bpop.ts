@@ -9,39 +9,13 @@
 // (or CLIENT UNBLOCK) answers a null array for all of them, BLMOVE included (Redis 7.0's
 // replyToBlockedClientTimedOut).
 import type { Client, Handler } from '../../server/context';
-import { nullArray, nullBulk, arrayLen, bulk } from '../../protocol/reply';
+import { nullArray, nullBulk } from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { RList } from '../../keyspace/types/list';
 import { blockForKeys, mustNotBlock, parseTimeout } from '../../server/blocking';
-import { afterRemoval, moveElement, mpopFrom, parseMpop, whereOrReply } from './list';
-import { popAndReply } from './reply';
+import { moveElement, mpopFrom, parseMpop, whereOrReply } from './list';
 
 const timeoutNullArray = (c: Client): void => nullArray(c);
-
-/**
- * BLPOP/BRPOP attempt: pops one element from the first non-empty list among keys and replies
- * [key, element]. 1 served, 0 nothing to pop, -1 error replied.
- */
-function popFirst(c: Client, keys: readonly string[], tail: boolean, retrying: boolean): number {
-  const db = c.db;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    const v = db.getForWrite(key);
-    if (v === undefined) continue;
-    if (!(v instanceof RList)) {
-      if (retrying) continue;
-      error(c, E.wrongType);
-      return -1;
-    }
-    if (v.len === 0) continue;
-    arrayLen(c, 2);
-    bulk(c, key);
-    popAndReply(c, v, tail);
-    afterRemoval(db, key, v);
-    return 1;
-  }
-  return 0;
-}
 
 /** Keys to try on a retry: the signalled key alone when the blocking layer names it (Redis 7.0 serves
  *  a blocked client from the key that became ready), else all of them in order. */
@@ -53,9 +27,9 @@ function bpop(c: Client, argv: string[], tail: boolean): void {
   const timeout = parseTimeout(c, argv[argv.length - 1]);
   if (timeout === null) return;
   const keys = argv.slice(1, argv.length - 1);
-  if (popFirst(c, keys, tail, false) !== 0) return;
+  if (mpopFrom(c, keys, tail, -1, false) !== 0) return;
   if (mustNotBlock(c)) return nullArray(c);
-  blockForKeys(c, keys, timeout, (bc: Client, key?: string) => popFirst(bc, retryKeys(keys, key), tail, true) === 1, timeoutNullArray);
+  blockForKeys(c, keys, timeout, (bc: Client, key?: string) => mpopFrom(bc, retryKeys(keys, key), tail, -1, true) === 1, timeoutNullArray);
 }
 
 function blpop(c: Client, argv: string[]): void {

@@ -163,7 +163,12 @@ function rpop(c: Client, argv: string[]): void {
   pop(c, argv, true);
 }
 
-/** LMPOP/BLMPOP attempt: pops from the first non-empty list among keys. 1 served, 0 nothing, -1 error replied. */
+/**
+ * LMPOP/BLMPOP/BLPOP/BRPOP attempt: pops from the first non-empty list among keys and replies [key, ...]:
+ * `count` elements as an array (LMPOP), or with count -1 one element as a bulk (BLPOP). A key of another
+ * type answers WRONGTYPE, or is skipped with skipWrongType (a blocked client being retried).
+ * 1 served, 0 nothing, -1 error replied.
+ */
 export function mpopFrom(c: Client, keys: readonly string[], tail: boolean, count: number, skipWrongType: boolean): number {
   const db = c.db;
   for (let i = 0; i < keys.length; i++) {
@@ -178,7 +183,10 @@ export function mpopFrom(c: Client, keys: readonly string[], tail: boolean, coun
     if (v.len === 0) continue;
     arrayLen(c, 2);
     bulk(c, key);
-    popRangeAndReply(c, db, key, v, tail, count);
+    if (count < 0) {
+      popAndReply(c, v, tail);
+      afterRemoval(db, key, v);
+    } else popRangeAndReply(c, db, key, v, tail, count);
     return 1;
   }
   return 0;
