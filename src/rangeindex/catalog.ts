@@ -23,6 +23,14 @@ import { RangeIndexStub, CONFIG_SIZE, readConfig } from './stub';
 import { log } from '../server/log';
 
 export const CATALOG_FILE = 'CATALOG';
+
+/** The generation of a tree file name `<16 hex>-<generation>.ri`, or null for any other name. */
+export function treeFileGeneration(name: string): number | null {
+  const m = /^[0-9a-f]{16}-(\d+)\.ri$/.exec(name);
+  if (m === null) return null;
+  const g = Number(m[1]);
+  return Number.isSafeInteger(g) ? g : null;
+}
 const VERSION = 1;
 
 interface Placement {
@@ -192,7 +200,7 @@ export function readCatalog(dir: string): CatalogEntry[] | null {
       if (!Number.isInteger(e.db) || (e.db as number) < 0 || typeof e.file !== 'string' || typeof e.key !== 'string' || cfg.length !== CONFIG_SIZE) {
         throw new Error('bad entry');
       }
-      if (!/^[0-9a-f]{16}-\d+\.ri$/.test(e.file)) throw new Error(`bad file name ${e.file}`);
+      if (treeFileGeneration(e.file) === null) throw new Error(`bad file name ${e.file}`);
       if (files.has(e.file)) throw new Error(`file ${e.file} listed twice`);
       readConfig(cfg, 0); // validates the backend byte
       files.add(e.file);

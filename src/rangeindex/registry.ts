@@ -21,7 +21,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RangeTree, RangeTreeFullError } from './tree';
 import { openTreeFiles } from './pager';
-import { writeCatalog, readCatalog, mount, onCatalogDirty, markCatalogDirty, carryEntry, CATALOG_FILE } from './catalog';
+import { writeCatalog, readCatalog, mount, onCatalogDirty, markCatalogDirty, carryEntry, treeFileGeneration, CATALOG_FILE } from './catalog';
 import type { TreeOptions } from './tree';
 import { maxKeyLen as engineMaxKeyLen } from './page';
 import { RangeIndexStub, RiConfig, StubOwner, FLAG_RECOVERED, BACKEND_DISK, BACKEND_MEMORY, CONFIG_OFFSET, CONFIG_SIZE, STUB_SIZE, readConfig, writeConfig } from './stub';
@@ -100,7 +100,6 @@ export const ERR_FULL = 'ERR range index is full (CACHESIZE reached)';
 
 // ---- files --------------------------------------------------------------------------------------
 
-const FILE_RE = /^([0-9a-f]{16})-(\d+)\.ri$/;
 let baseDir: string | null = null;
 let nextGeneration = 1;
 let nextFileId = 1;
@@ -123,11 +122,8 @@ export function initRangeIndexDir(dataDir: string): string {
   baseDir = path.join(path.resolve(dataDir), 'rangeindex');
   fs.mkdirSync(baseDir, { recursive: true });
   for (const f of fs.readdirSync(baseDir)) {
-    const m = FILE_RE.exec(f);
-    if (m) {
-      const g = Number(m[2]);
-      if (Number.isSafeInteger(g) && g >= nextGeneration) nextGeneration = g + 1;
-    }
+    const g = treeFileGeneration(f);
+    if (g !== null && g >= nextGeneration) nextGeneration = g + 1;
   }
   return baseDir;
 }
@@ -367,12 +363,11 @@ export function loadCatalog(dbCount: number): number {
     return 0;
   }
   let n = 0;
-  for (const e of entries) {
-    // Generations named in the catalog are never handed out again, even if their file is gone.
-    const generation = Number(/-(\d+)\.ri$/.exec(e.file)![1]);
-    if (generation >= nextGeneration) nextGeneration = generation + 1;
-  }
-  for (const e of entries) {
+  // Generations named in the catalog are never handed out again, even if their file is gone.
+  const generations = entries.map((e) => treeFileGeneration(e.file)!);
+  for (const g of generations) if (g >= nextGeneration) nextGeneration = g + 1;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
     const full = path.join(dir, e.file);
     if ((e.expireAt !== null && e.expireAt <= now) || !fs.existsSync(full)) continue;
     if (e.db >= dbCount) {
@@ -381,9 +376,10 @@ export function loadCatalog(dbCount: number): number {
       log.error({ file: e.file, db: e.db, databases: dbCount }, 'range index: the catalog lists a tree in a database beyond `databases`; it is not loaded and its file is kept');
       continue;
     }
+    let cfg = readConfig(e.config, 0);
     let tree: RangeTree;
     try {
-      tree = RangeTree.open(full, { cacheBytes: readConfig(e.config, 0).cacheSize });
+      tree = RangeTree.open(full, { cacheBytes: cfg.cacheSize });
     } catch (err) {
       preserved.add(e.file);
       carryEntry(e);
@@ -391,7 +387,6 @@ export function loadCatalog(dbCount: number): number {
       continue;
     }
     // The file's own meta blob is the tree's config; the catalog copy only serves when the blob is absent.
-    let cfg = readConfig(e.config, 0);
     if (tree.meta.length === CONFIG_SIZE) {
       try {
         cfg = readConfig(tree.meta, 0);
@@ -399,7 +394,7 @@ export function loadCatalog(dbCount: number): number {
         /* keep the catalog's copy */
       }
     }
-    const generation = Number(/-(\d+)\.ri$/.exec(e.file)![1]);
+    const generation = generations[i];
     const fileId = nextFileId;
     nextFileId = nextFileId >= 0xffffffff ? 1 : nextFileId + 1;
     const stub = new RangeIndexStub(owner, fileId, generation, cfg, e.file, tree, FLAG_RECOVERED);
@@ -509,19 +504,11 @@ function encodeIndex(v: RObj, w: RdbWriter): boolean {
   try {
     const count = snap.count();
     w.len(count);
-    let written = 0;
-    let start = Buffer.alloc(0);
-    for (;;) {
-      let last: Buffer | null = null;
-      const n = snap.scan(start, null, CHUNK, (k, val) => {
-        w.blob(k);
-        w.blob(val);
-        last = k;
-        written++;
-      });
-      if (n < CHUNK || last === null) break;
-      start = Buffer.concat([last as Buffer, ZERO]);
-    }
+    // One pass: DUMP runs to completion, nothing writes to the tree meanwhile.
+    const written = snap.scan(Buffer.alloc(0), null, Infinity, (k, val) => {
+      w.blob(k);
+      w.blob(val);
+    });
     if (written !== count) throw new Error(`range index snapshot count ${count} != records ${written}`);
   } finally {
     snap.release();
