@@ -9,22 +9,13 @@ import { cloneValue } from '../../src/handlers/keyspace/clone';
 import { configSet } from '../../src/config';
 import { keyspaceHooks } from '../../src/handlers/keyspace/keyspace';
 import { randomReplyLimit } from '../../src/handlers/hash/scanargs';
+import { makeClient, run } from '../helpers/fakeClient';
 
 let db: Db;
 let c: Client;
 
-function makeClient(d: Db, resp = 2): Client {
-  return { resp, out: null, opos: 0, mute: false, requestFlush() {}, closeAfterReply() {}, db: d } as unknown as Client;
-}
-
 function r(...argv: (string | number)[]): string {
-  const a = argv.map(String);
-  const h = commands[a[0].toLowerCase()];
-  if (!h) throw new Error('no handler for ' + a[0]);
-  c.out = null;
-  c.opos = 0;
-  h(c, a);
-  return c.out === null ? '' : (c.out as Buffer).toString('latin1', 0, c.opos);
+  return run(commands, c, argv);
 }
 
 /** Bulk strings of a flat reply, in order. */

@@ -10,12 +10,9 @@ import { scanStep, parseCursor, decodeCursor, encodeCursor, scanLimits, liveScan
 import { activeExpireCycle, resetExpireCycle } from '../../src/keyspace/expire';
 import { infoHooks } from '../../src/server/info';
 import { clusterMode } from '../../src/handlers/connection/connection';
+import { makeClient } from '../helpers/fakeClient';
 
 type Reply = string | number | null | Reply[] | { err: string } | { simple: string };
-
-function makeClient(db: Db): Client {
-  return { resp: 2, out: null, opos: 0, mute: false, requestFlush() {}, db } as unknown as Client;
-}
 
 function parse(buf: Buffer, pos: number): [Reply, number] {
   const t = String.fromCharCode(buf[pos]);

@@ -8,27 +8,13 @@ import { Db, setKeyspaceListener, KeyspaceListener } from '../../src/keyspace/db
 import { commands } from '../../src/handlers/list';
 import { RList, SMALL_MAX } from '../../src/keyspace/types/list';
 import { handleClientsBlockedOnKeys, blockedOnKey } from '../../src/server/blocking';
+import { makeClient, output, run as runHandler } from '../helpers/fakeClient';
 
 let db: Db;
 let c: Client;
 
-function makeClient(d: Db, resp = 2): Client {
-  return { resp, out: null, opos: 0, mute: false, requestFlush() {}, db: d, blocked: null, denyBlocking: false, cmd: null } as unknown as Client;
-}
-
 /** Runs a command as client `cl` and returns the raw reply bytes as a latin1 string. */
-function run(cl: Client, ...argv: (string | number)[]): string {
-  const a = argv.map(String);
-  const h = commands[a[0].toLowerCase()];
-  if (!h) throw new Error('no handler for ' + a[0]);
-  cl.out = null;
-  cl.opos = 0;
-  h(cl, a);
-  return output(cl);
-}
-function output(cl: Client): string {
-  return cl.out === null ? '' : (cl.out as Buffer).toString('latin1', 0, cl.opos);
-}
+const run = (cl: Client, ...argv: (string | number)[]): string => runHandler(commands, cl, argv);
 const r = (...argv: (string | number)[]): string => run(c, ...argv);
 
 const OK = '+OK\r\n';

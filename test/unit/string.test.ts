@@ -6,23 +6,14 @@ import { commands } from '../../src/handlers/string';
 import { setMaxBulkLen, maxBulkLen, encodeValue } from '../../src/handlers/string/util';
 import { parseLL } from '../../src/util/strconv';
 import { parseLongDouble, formatLongDouble, addLongDouble } from '../../src/handlers/string/longdouble';
+import { makeClient, run } from '../helpers/fakeClient';
 
 let db: Db;
 let c: Client;
 
-function makeClient(d: Db, resp = 2): Client {
-  return { resp, out: null, opos: 0, mute: false, requestFlush() {}, db: d } as unknown as Client;
-}
-
 /** Runs a command and returns the raw reply bytes as a latin1 string. */
 function r(...argv: (string | number)[]): string {
-  const a = argv.map(String);
-  const h = commands[a[0].toLowerCase()];
-  if (!h) throw new Error('no handler for ' + a[0]);
-  c.out = null;
-  c.opos = 0;
-  h(c, a);
-  return c.out === null ? '' : (c.out as Buffer).toString('latin1', 0, c.opos);
+  return run(commands, c, argv);
 }
 
 const OK = '+OK\r\n';

@@ -1,10 +1,10 @@
 // Random operation sequences on RZSet (and through the handlers) checked against a plain sorted-array
 // model after every step: content, order, ranks, range seeks, tree invariants (RZSet.check()).
-import type { Client } from '../../src/server/context';
 import { Db } from '../../src/keyspace/db';
 import { RZSet, LexBound } from '../../src/keyspace/types/zset';
 import { commands } from '../../src/handlers/zset';
 import { rng as prng } from '../helpers/rng';
+import { makeClient, run as runHandler } from '../helpers/fakeClient';
 
 
 type El = [string, number];
@@ -177,18 +177,10 @@ describe('RZSet against a sorted-array model', () => {
 });
 
 describe('handlers against the model', () => {
-  function makeClient(d: Db): Client {
-    return { resp: 2, out: null, opos: 0, mute: false, requestFlush() {}, db: d } as unknown as Client;
-  }
   test('random ZADD/ZINCRBY/ZREM/ZPOP*/ZREMRANGEBYRANK keep ZRANGE WITHSCORES equal to the model', () => {
     const db = new Db(0);
     const c = makeClient(db);
-    const run = (...argv: string[]): string => {
-      c.out = null;
-      c.opos = 0;
-      commands[argv[0].toLowerCase()](c, argv);
-      return c.out === null ? '' : (c.out as Buffer).toString('latin1', 0, c.opos);
-    };
+    const run = (...argv: string[]): string => runHandler(commands, c, argv);
     const rnd = prng(9);
     const m = new Model();
     const fmt = (s: number) => (Number.isInteger(s) ? String(s) : String(s));

@@ -8,22 +8,13 @@ import { RZSet } from '../../src/keyspace/types/zset';
 import { string2d, strtodPrefix, parseScoreRange, parseLexRange, isKw } from '../../src/handlers/zset/util';
 import { d2string } from '../../src/handlers/zset/basic';
 import { config } from '../../src/config';
+import { makeClient, run } from '../helpers/fakeClient';
 
 let db: Db;
 let c: Client;
 
-function makeClient(d: Db, resp = 2): Client {
-  return { resp, out: null, opos: 0, mute: false, requestFlush() {}, db: d } as unknown as Client;
-}
-
 function r(...argv: (string | number)[]): string {
-  const a = argv.map(String);
-  const h = commands[a[0].toLowerCase()];
-  if (!h) throw new Error('no handler for ' + a[0]);
-  c.out = null;
-  c.opos = 0;
-  h(c, a);
-  return c.out === null ? '' : (c.out as Buffer).toString('latin1', 0, c.opos);
+  return run(commands, c, argv);
 }
 function r3(...argv: (string | number)[]): string {
   c.resp = 3;
