@@ -6,13 +6,9 @@
 // clients, BLMOVE/BRPOPLPUSH chains, BLMPOP with COUNT, pushes inside MULTI (served after EXEC), a
 // served BLMOVE whose destination has the wrong type, a ready key that changed type, CLIENT UNBLOCK,
 // and a disconnecting blocked client.
-import { show, waitBlocked, later, withClients } from '../helpers/blocking';
-import { ServerHandle, redisAvailable, startRedis, startStrata, warnRedisMissing } from '../helpers/servers';
+import { show, waitBlocked, later, withClients, blockingScenarios, BlockingScenario, Transcript } from '../helpers/blocking';
 
-type Transcript = string[];
-type Scenario = (port: number) => Promise<Transcript>;
-
-const scenarios: Record<string, { run: Scenario; expect: Transcript }> = {
+const scenarios: Record<string, BlockingScenario> = {
   'BLPOP is served by a later LPUSH from another client': {
     run: (port) =>
       withClients(port, 2, async ([a, b]) => {
@@ -256,24 +252,4 @@ const scenarios: Record<string, { run: Scenario; expect: Transcript }> = {
   },
 };
 
-describe('blocking list commands (two or more clients)', () => {
-  const haveRedis = redisAvailable();
-  let strata: ServerHandle | null = null;
-  let redis: ServerHandle | null = null;
-  beforeAll(async () => {
-    strata = await startStrata();
-    if (haveRedis) redis = await startRedis();
-    else warnRedisMissing('blocking list comparisons with redis-server');
-  }, 60000);
-  afterAll(async () => {
-    await Promise.all([strata?.stop(), redis?.stop()]);
-  });
-
-  for (const [name, sc] of Object.entries(scenarios)) {
-    test(name, async () => {
-      const got = await sc.run(strata!.port);
-      if (redis) expect(got).toEqual(await sc.run(redis.port));
-      expect(got).toEqual(sc.expect);
-    });
-  }
-});
+blockingScenarios('blocking list commands (two or more clients)', 'blocking list comparisons with redis-server', scenarios);

@@ -5,13 +5,9 @@
 // another client, the key that became ready among several, FIFO order of blocked clients, writes in
 // MULTI (served after EXEC), a ready key of another type (the client stays blocked), timeouts (RESP2
 // and RESP3 null arrays), CLIENT UNBLOCK, RESP3 reply shapes.
-import { show, waitBlocked, later, withClients } from '../helpers/blocking';
-import { ServerHandle, redisAvailable, startRedis, startStrata, warnRedisMissing } from '../helpers/servers';
+import { show, waitBlocked, later, withClients, blockingScenarios, BlockingScenario, Transcript } from '../helpers/blocking';
 
-type Transcript = string[];
-type Scenario = (port: number) => Promise<Transcript>;
-
-const scenarios: Record<string, { run: Scenario; expect: Transcript }> = {
+const scenarios: Record<string, BlockingScenario> = {
   'BZPOPMIN is served by a later ZADD; the emptied key is deleted': {
     run: (port) =>
       withClients(port, 2, async ([a, b]) => {
@@ -179,24 +175,4 @@ const scenarios: Record<string, { run: Scenario; expect: Transcript }> = {
   },
 };
 
-describe('blocking sorted set commands (two or more clients)', () => {
-  const haveRedis = redisAvailable();
-  let strata: ServerHandle | null = null;
-  let redis: ServerHandle | null = null;
-  beforeAll(async () => {
-    strata = await startStrata();
-    if (haveRedis) redis = await startRedis();
-    else warnRedisMissing('blocking sorted set comparisons with redis-server');
-  }, 60000);
-  afterAll(async () => {
-    await Promise.all([strata?.stop(), redis?.stop()]);
-  });
-
-  for (const [name, sc] of Object.entries(scenarios)) {
-    test(name, async () => {
-      const got = await sc.run(strata!.port);
-      if (redis) expect(got).toEqual(await sc.run(redis.port));
-      expect(got).toEqual(sc.expect);
-    });
-  }
-});
+blockingScenarios('blocking sorted set commands (two or more clients)', 'blocking sorted set comparisons with redis-server', scenarios);

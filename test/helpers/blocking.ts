@@ -1,6 +1,42 @@
 // Shared by the blocking-command scenarios (test/differential/*.blocking.test.ts): several real
 // connections to one server, a way to wait until clients are blocked, and replies read as text.
 import { RespClient, Arg } from './resp';
+import { ServerHandle, redisAvailable, startRedis, startStrata, warnRedisMissing } from './servers';
+
+/** The replies one scenario produced, in order. */
+export type Transcript = string[];
+export interface BlockingScenario {
+  run: (port: number) => Promise<Transcript>;
+  expect: Transcript;
+}
+
+/**
+ * Declares one test per scenario: run on Strata and, when installed, on redis-server; the transcripts
+ * must equal each other and the expected one.
+ */
+export function blockingScenarios(title: string, what: string, scenarios: Record<string, BlockingScenario>): void {
+  describe(title, () => {
+    const haveRedis = redisAvailable();
+    let strata: ServerHandle | null = null;
+    let redis: ServerHandle | null = null;
+    beforeAll(async () => {
+      strata = await startStrata();
+      if (haveRedis) redis = await startRedis();
+      else warnRedisMissing(what);
+    }, 60000);
+    afterAll(async () => {
+      await Promise.all([strata?.stop(), redis?.stop()]);
+    });
+
+    for (const [name, sc] of Object.entries(scenarios)) {
+      test(name, async () => {
+        const got = await sc.run(strata!.port);
+        if (redis) expect(got).toEqual(await sc.run(redis.port));
+        expect(got).toEqual(sc.expect);
+      });
+    }
+  });
+}
 
 export const show = (b: Buffer): string => b.toString('latin1');
 
