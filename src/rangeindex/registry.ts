@@ -139,14 +139,15 @@ export function rangeIndexDir(): string {
  */
 export function sweepAfterRecovery(): number {
   const dir = rangeIndexDir();
-  if (catalogUnreadable || fs.readdirSync(dir).some((f) => f.startsWith(CATALOG_FILE + '.corrupt'))) {
+  const entries = fs.readdirSync(dir, { withFileTypes: true });
+  if (catalogUnreadable || entries.some((e) => e.name.startsWith(CATALOG_FILE + '.corrupt'))) {
     log.warn({ dir }, 'range index: a corrupt catalog was set aside (CATALOG.corrupt-*): no tree file is removed until it is dealt with');
     return 0;
   }
   const referenced = new Set<string>(preserved);
   for (const s of live.values()) if (s.fileName !== null) referenced.add(s.fileName);
   let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+  for (const e of entries) {
     if (!e.isFile() || referenced.has(e.name) || e.name === CATALOG_FILE) continue;
     try {
       fs.unlinkSync(path.join(dir, e.name));
