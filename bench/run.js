@@ -189,10 +189,15 @@ function lexZset(key, count) {
       lexMembersCache.push(m);
     }
   }
+  return zaddBatches(key, lexMembersCache);
+}
+
+/** ZADD commands of up to 1000 members each, all with score 0. */
+function zaddBatches(key, members) {
   const cmds = [];
-  for (let i = 0; i < count; i += 1000) {
+  for (let i = 0; i < members.length; i += 1000) {
     const c = ['ZADD', key];
-    for (const m of lexMembersCache.slice(i, i + 1000)) c.push('0', m);
+    for (const m of members.slice(i, i + 1000)) c.push('0', m);
     cmds.push(c);
   }
   return cmds;
@@ -203,17 +208,11 @@ function lexZset(key, count) {
 function riFill(side, riKey, zKey, count, prefix, vlen, step = 1, cache = 0) {
   const name = (i) => `${prefix}${String(i * step).padStart(12, '0')}`;
   const val = vlen ? 'v'.repeat(vlen) : '0';
-  const cmds = [];
   if (side === 'redis') {
-    if (!zKey) return cmds;
-    cmds.push(['DEL', zKey]);
-    for (let i = 0; i < count; i += 1000) {
-      const c = ['ZADD', zKey];
-      for (let j = i; j < Math.min(count, i + 1000); j++) c.push('0', name(j));
-      cmds.push(c);
-    }
-    return cmds;
+    if (!zKey) return [];
+    return [['DEL', zKey], ...zaddBatches(zKey, Array.from({ length: count }, (_, i) => name(i)))];
   }
+  const cmds = [];
   cmds.push(['DEL', riKey], cache ? ['RI.CREATE', riKey, 'CACHESIZE', String(cache)] : ['RI.CREATE', riKey]);
   for (let i = 0; i < count; i += 1000) {
     const c = ['RI.MSET', riKey];
