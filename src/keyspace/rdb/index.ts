@@ -170,3 +170,6 @@ export function restorePayload(p: Buffer, ctx: Partial<RdbDecodeContext> = {}): 
     return { ok: false, error: ERR_BAD_FORMAT };
   }
 }
+
+// Last: file.ts uses materialize() from this module.
+export * from './file';
