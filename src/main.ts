@@ -17,8 +17,25 @@ import { allUsers, describeLine } from './server/acl';
 import { setRequirePass, setUserDeletedHook, defaultUser, setAclLogMaxLen, setPubsubDefault, setAclFile, loadAclFile, loadUserDirective } from './server/acl';
 import type { Client } from './server/context';
 import { initRangeIndexDir, loadCatalog, sweepAfterRecovery, closeAll as closeRangeIndexes } from './rangeindex/registry';
+import { persistState, persistenceHooks } from './server/state';
+import { setLoadingProbe } from './config/directives';
+import {
+  lockDir,
+  unlockDir,
+  LockHeldError,
+  RecoveryError,
+  hasLogState,
+  startPersistence,
+  shutdownPersistence,
+  afterFlushAll,
+  saveSync,
+  cron as persistenceCron,
+  configChanged as persistenceConfigChanged,
+  infoFields as persistenceInfo,
+} from './persistence';
+import { planRollback, applyRollback } from './persistence/rollback';
 
-function parseCli(argv: string[]): { file: string | null; rest: string[] } | null {
+function parseCli(argv: string[]): { file: string | null; rest: string[]; rollbackTo: string | null; fromBackup: boolean } | null {
   const program = new Command();
   program
     .name('strata-server')
@@ -40,13 +57,23 @@ function parseCli(argv: string[]): { file: string | null; rest: string[] } | nul
     program.parse(argv, { from: 'user' });
     return null;
   }
+  // Strata's own start-up actions (not directives): taken out before the config parser sees them.
+  let rollbackTo: string | null = null;
+  let fromBackup = false;
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--rollback-to' && i + 1 < argv.length) rollbackTo = argv[++i];
+    else if (argv[i] === '--recover-from-backup') fromBackup = true;
+    else args.push(argv[i]);
+  }
+  argv = args;
   let file: string | null = null;
   let rest = argv;
   if (argv.length > 0 && !argv[0].startsWith('--')) {
     file = argv[0];
     rest = argv.slice(1);
   }
-  return { file, rest };
+  return { file, rest, rollbackTo, fromBackup };
 }
 
 function applyLive(cfg: ServerConfig): void {
@@ -89,13 +116,41 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
 
+  // One server per data directory.
+  try {
+    lockDir(process.cwd());
+  } catch (e) {
+    log.fatal({ dir: process.cwd(), err: (e as Error).message }, e instanceof LockHeldError ? `Can't start: ${e.message}` : "Can't lock the data directory");
+    process.exit(1);
+  }
+
+  if (cli.rollbackTo !== null) {
+    try {
+      const plan = planRollback(process.cwd(), cli.rollbackTo);
+      log.warn(
+        { target: plan.targetSeq, base: plan.base?.name ?? null, dropSnapshots: plan.dropSnapshots.map((x) => x.name), dropSegments: plan.dropSegments.length },
+        'rolling back',
+      );
+      applyRollback(process.cwd(), plan);
+    } catch (e) {
+      log.fatal({ target: cli.rollbackTo, err: (e as Error).message }, `Can't roll back: ${(e as Error).message}`);
+      unlockDir();
+      process.exit(1);
+    }
+  }
+
   keyspace.init(cfg.num('databases'));
-  // Range-index files live in <dir>/rangeindex/. The catalog mounts the trees it lists (at their last
-  // commit); then every file no key references is removed.
+  // Range-index files live in <dir>/rangeindex/. With a WAL or snapshots in dir, recovery rebuilds the
+  // indexes from them; otherwise (a directory of an older version) the catalog mounts the trees it
+  // lists, and a first snapshot makes them part of the log's base. Then unreferenced files are removed.
+  const logState = hasLogState(process.cwd());
+  let legacyIndexes = 0;
   try {
     initRangeIndexDir(process.cwd());
-    loadCatalog(keyspace.dbs.length);
-    sweepAfterRecovery();
+    if (!logState) {
+      legacyIndexes = loadCatalog(keyspace.dbs.length);
+      sweepAfterRecovery();
+    }
   } catch (e) {
     // Like Redis with an unwritable dir (it starts, and only saving fails): serve, and let RI.CREATE of a
     // DISK index answer the error. MEMORY indexes still work.
@@ -161,10 +216,18 @@ export async function main(argv: string[]): Promise<void> {
   });
 
   let stopping = false;
-  const stop = (reason: string, code = 0): boolean => {
+  let persistenceReady = false;
+  const stop = (reason: string, code = 0, save: boolean | null = null, force = false): boolean => {
     if (stopping) return true;
     stopping = true;
     log.warn({ reason }, 'User requested shutdown...');
+    // Durable first (the WAL synced, a final snapshot when asked), then the sockets go.
+    const err = persistenceReady ? shutdownPersistence(save) : null;
+    if (err !== null && save === true && !force) {
+      log.warn({ err }, 'Error trying to save the DB, can\'t exit.');
+      stopping = false;
+      return false;
+    }
     server
       .close()
       .catch(() => undefined)
@@ -174,12 +237,13 @@ export async function main(argv: string[]): Promise<void> {
         } catch (e) {
           log.error({ err: String(e) }, 'closing range indexes failed');
         }
+        unlockDir();
         log.warn('Strata is now ready to exit, bye bye...');
         process.exit(code);
       });
     return true;
   };
-  serverInfo.shutdown = () => stop('SHUTDOWN');
+  serverInfo.shutdown = (o) => stop('SHUTDOWN', 0, o.save, o.force);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
@@ -190,6 +254,32 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   serverInfo.tcpPort = server.port;
+
+  // Recovery runs while the server answers: clients get -LOADING until it is done.
+  infoHooks.persistence = persistenceInfo;
+  setLoadingProbe(() => persistState.loading);
+  persistenceHooks.afterFlushAll = afterFlushAll;
+  try {
+    await startPersistence();
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, e instanceof RecoveryError ? `Can't recover the dataset: ${(e as Error).message}` : 'Recovery failed');
+    unlockDir();
+    process.exit(1);
+  }
+  persistenceReady = true;
+  if (logState) {
+    try {
+      sweepAfterRecovery();
+    } catch (e) {
+      log.error({ err: String(e) }, 'range index sweep failed');
+    }
+  } else if (legacyIndexes > 0 && cfg.bool('appendonly')) {
+    // Indexes mounted from the catalog of an older version become part of the WAL's base.
+    const e = saveSync();
+    if (e !== null) log.error({ err: e }, 'could not snapshot the mounted range indexes');
+  }
+  onConfigChange((name) => persistenceConfigChanged(name));
+  setInterval(persistenceCron, 1000).unref();
   markStartupMemory();
   setInterval(sampleInstantaneous, 100).unref();
   // Idle-client timeout (Redis' `timeout`), checked once a second.

@@ -1203,7 +1203,7 @@ function buildTable() {
     percentilesD(),
 
     // Strata-specific (not in Redis). Paths resolve against `dir`.
-    numD('wal-segment-size', null, M, 'll', 1048576n, LLONG_MAX, 67108864n, MEMORY, {
+    numD('wal-segment-size', null, M, 'll', 16384n, LLONG_MAX, 67108864n, MEMORY, {
       support: 'strata',
       note: 'WAL segments roll at this size',
     }),

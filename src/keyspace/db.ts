@@ -96,25 +96,28 @@ export class Db {
   /** Deletes the key if its TTL has passed; returns true if it was expired and removed. */
   expireIfNeeded(key: string, now?: number): boolean {
     const when = this.expires.get(key);
-    // The clock is read only for keys that have a TTL.
-    if (when === undefined || when > (now ?? Date.now())) return false;
+    // The clock is read only for keys that have a TTL. While the dataset loads nothing expires: the log
+    // replays what happened when those keys were alive, and holds the DELs of the ones that expired.
+    if (when === undefined || when > (now ?? Date.now()) || expiryControl.suspended) return false;
     this.removeExpired(key);
     return true;
   }
 
   removeExpired(key: string): void {
+    if (cow.hook !== null) cow.hook(this, key);
     const v = this.dict.get(key);
     this.dict.delete(key);
     this.expires.delete(key);
     this.encOverride.delete(key);
     this.expiredKeys++;
-    stats.expiredKeys++;
+    stats.expiredKeys++; // (not dirty: Redis does not count expiry; propagation logs the DEL itself)
     if (v !== undefined && typeof v === 'object' && v.free) v.free();
     listener.expired(this, key);
   }
 
   /** Lookup for reading: applies lazy expiry, counts hits/misses. */
   get(key: string): Value | undefined {
+    if (cow.hook !== null) cow.hook(this, key);
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) {
       stats.misses++;
       return undefined;
@@ -127,52 +130,62 @@ export class Db {
 
   /** Lookup for writing: lazy expiry, no hit/miss accounting (Redis' lookupKeyWrite). */
   getForWrite(key: string): Value | undefined {
+    if (cow.hook !== null) cow.hook(this, key);
     if (this.expires.size !== 0) this.expireIfNeeded(key);
     return this.dict.get(key);
   }
 
   /** Existence without touching stats. */
   has(key: string): boolean {
+    if (cow.hook !== null) cow.hook(this, key);
     if (this.expires.size !== 0) this.expireIfNeeded(key);
     return this.dict.has(key);
   }
 
   /** Sets a value; drops the TTL unless keepTtl. Frees a replaced object value. */
   set(key: string, v: Value, keepTtl = false): void {
+    if (cow.hook !== null) cow.hook(this, key);
     const old = this.dict.get(key);
     this.dict.set(key, v);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     if (this.encOverride.size !== 0) this.encOverride.delete(key);
     if (old !== undefined && old !== v && typeof old === 'object' && old.free) old.free();
+    stats.dirty++;
     listener.modified(this, key);
   }
 
   /** Replaces the value in place (same key, TTL kept), e.g. APPEND/INCR results. */
   update(key: string, v: Value): void {
+    if (cow.hook !== null) cow.hook(this, key);
     this.dict.set(key, v);
     if (this.encOverride.size !== 0) this.encOverride.delete(key);
+    stats.dirty++;
     listener.modified(this, key);
   }
 
   /** Deletes a key; returns true if it existed. Frees object values. */
   delete(key: string): boolean {
+    if (cow.hook !== null) cow.hook(this, key);
     const v = this.dict.get(key);
     if (v === undefined) return false;
     this.dict.delete(key);
     if (this.expires.size !== 0) this.expires.delete(key);
     if (this.encOverride.size !== 0) this.encOverride.delete(key);
     if (typeof v === 'object' && v.free) v.free();
+    stats.dirty++;
     listener.modified(this, key);
     return true;
   }
 
   /** Removes a key without freeing its value (RENAME/MOVE hand the value to another key). */
   detach(key: string): Value | undefined {
+    if (cow.hook !== null) cow.hook(this, key);
     const v = this.dict.get(key);
     if (v === undefined) return undefined;
     this.dict.delete(key);
     if (this.expires.size !== 0) this.expires.delete(key);
     if (this.encOverride.size !== 0) this.encOverride.delete(key);
+    stats.dirty++;
     listener.modified(this, key);
     return v;
   }
@@ -182,6 +195,7 @@ export class Db {
    * (WATCH, the WAL, the range-index catalog), without re-storing the value.
    */
   touchWrite(key: string): void {
+    stats.dirty++;
     listener.modified(this, key);
   }
 
@@ -191,22 +205,30 @@ export class Db {
   }
 
   setExpire(key: string, whenMs: number): void {
+    if (cow.hook !== null) cow.hook(this, key);
     this.expires.set(key, whenMs);
+    stats.dirty++;
     listener.modified(this, key);
   }
   getExpire(key: string): number | undefined {
     return this.expires.get(key);
   }
   persist(key: string): boolean {
+    if (cow.hook !== null) cow.hook(this, key);
     const had = this.expires.delete(key);
-    if (had) listener.modified(this, key);
+    if (had) {
+      stats.dirty++;
+      listener.modified(this, key);
+    }
     return had;
   }
 
   /** Empties the database, freeing object values. Returns the number of keys removed. */
   flush(): number {
+    if (cow.flushHook !== null) cow.flushHook(this);
     if (listener.flushed !== undefined) listener.flushed(this);
     const n = this.dict.size;
+    stats.dirty += n;
     for (const v of this.dict.values()) if (typeof v === 'object' && v.free) v.free();
     this.dict.clear();
     this.expires.clear();
@@ -232,6 +254,19 @@ export class Db {
   }
 }
 
+/**
+ * Copy-on-access for fork-less snapshots (persistence/snapshot.ts): while one runs, `hook` is called
+ * before any access to a key and `flushHook` before a database is emptied, so the snapshot can write
+ * the value as it was before the command changes it.
+ */
+export const cow = {
+  hook: null as ((db: Db, key: string) => void) | null,
+  flushHook: null as ((db: Db) => void) | null,
+};
+
+/** Set while a snapshot loads or the WAL replays (no key expires then, lazily or actively). */
+export const expiryControl = { suspended: false };
+
 /** Global keyspace stats (INFO stats). */
 export const stats = {
   hits: 0,
@@ -239,6 +274,8 @@ export const stats = {
   expiredKeys: 0,
   expiredStalePerc: 0,
   evictedKeys: 0,
+  /** Keyspace changes since start (Redis' server.dirty, never reset: saves remember where they were). */
+  dirty: 0,
 };
 
 /** The process' databases (SELECT index -> Db). Sized once at startup from `databases`. */

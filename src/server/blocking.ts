@@ -14,6 +14,7 @@ import { error } from '../protocol/errors';
 import * as errors from '../protocol/errors';
 import { parseLongDouble } from '../handlers/string/longdouble';
 import { serverStats, cmdStat } from './state';
+import { prop, emitPending } from './propagate';
 
 /** What a blocked client waits for (c.blocked). */
 export interface BlockState {
@@ -263,11 +264,14 @@ export function forgetBlockedClient(c: Client): void {
 
 /**
  * Serves the clients blocked on the keys signalled ready (Redis' handleClientsBlockedOnKeys). Loops
- * until no key is ready, since serving a client may signal other keys.
+ * until no key is ready, since serving a client may signal other keys. What the served clients did
+ * (queued by their handlers with alsoPropagate) joins the unit of the command that made the keys
+ * ready: propagation is held as if inside call() until all are served.
  */
 export function handleClientsBlockedOnKeys(): void {
   if (handling) return;
   handling = true;
+  prop.depth++;
   try {
     while (readyList.length > 0) {
       const list = readyList;
@@ -299,7 +303,9 @@ export function handleClientsBlockedOnKeys(): void {
   } finally {
     handling = false;
     readyState.pending = readyList.length;
+    prop.depth--;
   }
+  if (prop.depth === 0 && prop.ops.length !== 0) emitPending();
 }
 
 /** Blocked clients on a key of a db (tests, DEBUG). */

@@ -159,6 +159,8 @@ export interface CommandSpec extends CommandJson {
   noMandatoryKeys: boolean;
   asking: boolean;
   noAsyncLoading: boolean;
+  /** EXEC: its own argv is never propagated (the commands it ran are). */
+  noSelfPropagate: boolean;
   /** hidden 'protected' flag: DEBUG (enable-debug-command), MODULE LOAD/UNLOAD (enable-module-command) */
   isProtected: boolean;
   /** hidden 'may_replicate' flag */
@@ -274,6 +276,7 @@ export function specFromJson(json: CommandJson): CommandSpec {
     noMandatoryKeys: fl.has('no_mandatory_keys'),
     asking: fl.has('asking'),
     noAsyncLoading: fl.has('no_async_loading'),
+    noSelfPropagate: json.name === 'exec',
     isProtected: (json.hidden_flags ?? []).includes('protected'),
     mayReplicate: (json.hidden_flags ?? []).includes('may_replicate'),
     hasKeys: false,

@@ -52,6 +52,7 @@ export class Connection implements Client {
   watch: WatchState | null = null;
   blocked: BlockState | null = null;
   denyBlocking = false;
+  ackSeq = 0;
 
   readonly socket: Socket;
   private readonly dispatch: Dispatch;
@@ -159,6 +160,8 @@ export class Connection implements Client {
     const b = this.out;
     if (b === null) return;
     const n = this.opos;
+    // Replies that acknowledge a write wait until the WAL made it as durable as appendfsync promises.
+    if (this.ackSeq > outputGate.ackedSeq && outputGate.enabled && n !== 0 && !this.closed) return this.hold(b, n);
     this.out = null;
     this.opos = 0;
     if (n === 0 || this.closed) return;
@@ -172,6 +175,21 @@ export class Connection implements Client {
     }
     serverStats.netOutput += n;
     if (!this.socket.write(data)) this.applyBackpressure();
+  }
+
+  /** Output held for the WAL (see outputGate); released by releaseHeldOutput(). */
+  held = false;
+  private hold(b: Buffer, n: number): void {
+    if (isScratch(b)) {
+      // The scratch is lent to the next client: keep a private copy that later replies append to.
+      const own = Buffer.allocUnsafe(Math.max(n * 2, 1024));
+      b.copy(own, 0, 0, n);
+      this.out = own;
+    }
+    if (!this.held) {
+      this.held = true;
+      heldConns.push(this);
+    }
   }
 
   // A client that does not read its replies stops being read from, so its output cannot grow without
@@ -238,13 +256,18 @@ export class Connection implements Client {
   }
 
   private closeNow(): void {
-    if (this.closed) return;
+    if (this.closed || this.held) return; // a held reply (QUIT's +OK after writes) goes out first
     this.closed = true;
     this.socket.end();
     clients.delete(this.id);
     onClientClosed(this);
   }
-
+  /** The WAL made this client's writes durable: write the held replies (and close if QUIT asked). */
+  releaseHeld(): void {
+    this.held = false;
+    this.flush();
+    if (this.closing && !this.held) this.closeNow();
+  }
   private protocolError(msg: string): void {
     R.errorRaw(this, 'ERR Protocol error: ' + msg);
     serverStats.protocolErrors++;
@@ -381,7 +404,7 @@ export class Connection implements Client {
     if (this.out !== null && this.opos > 1024 * 1024) {
       this.flush();
       if (this.closed) return;
-      lendScratch(this);
+      if (this.out === null) lendScratch(this); // (held output stays in its private buffer)
       if (this.socket.writableLength > OUTPUT_STALL_BYTES) this.stalled = true;
     }
   }
@@ -432,6 +455,28 @@ function parseLen(buf: Buffer, start: number, end: number): number | null {
   }
   if (v > Number.MAX_SAFE_INTEGER) return null;
   return neg ? -v : v;
+}
+
+/**
+ * The WAL's side of reply holding: a client whose ackSeq is above ackedSeq keeps its output until the
+ * WAL reports the unit written (everysec, no) or fsynced (always) and calls releaseHeldOutput().
+ */
+export const outputGate = { enabled: false, ackedSeq: 0 };
+let heldConns: Connection[] = [];
+export function releaseHeldOutput(): void {
+  if (heldConns.length === 0) return;
+  const list = heldConns;
+  heldConns = [];
+  const acked = outputGate.ackedSeq;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (c.isClosed) continue;
+    if (c.ackSeq > acked && outputGate.enabled) heldConns.push(c);
+    else c.releaseHeld();
+  }
+}
+export function heldOutputCount(): number {
+  return heldConns.length;
 }
 
 const pendingFlush: Connection[] = [];

@@ -54,6 +54,9 @@ export interface Client extends ReplyTarget {
   blocked: BlockState | null;
   /** Set while running EXEC (and scripts): blocking commands must answer as if timed out. */
   denyBlocking: boolean;
+  /** Sequence number of the last propagated unit this client's replies acknowledge (0: none). Its
+   *  output is held until the WAL made that unit as durable as appendfsync promises. */
+  ackSeq: number;
   /** Called by the blocking layer after the client was unblocked (the connection resumes its input). */
   unblocked?(): void;
 }

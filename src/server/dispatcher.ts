@@ -8,13 +8,14 @@ import { lookupCommand, getKeys } from './commandTable';
 import { checkClientCommand, authRequired, User } from './acl';
 import { error, E } from '../protocol/errors';
 import * as errors from '../protocol/errors';
-import { serverStats, cmdStat } from './state';
+import { serverStats, cmdStat, persistState } from './state';
 import { slowlogRecord, latencyRecord, feedMonitors, monitorCount } from './observe';
 import { liveConfig } from './live';
 import { log } from './log';
 import * as R from '../protocol/reply';
 import type { Client } from './context';
 import { readyState, handleClientsBlockedOnKeys } from './blocking';
+import { prop, beginCall, endCall, emitPending, type CallFrame } from './propagate';
 
 /** Fast path: raw argv[0] text -> spec, for top-level commands without subcommands. */
 const fastCache = new Map<string, CommandSpec>();
@@ -68,6 +69,14 @@ export function dispatch(c: Connection, argv: string[]): void {
     return afterReplyMode(c, replyMode);
   }
 
+  if (persistState.loading && !spec.loading) {
+    reject(c, 'LOADING Redis is loading the dataset in memory', spec, argv);
+    return afterReplyMode(c, replyMode);
+  }
+  if (persistState.writeError !== '' && (spec.isWrite || spec.fullName === 'ping')) {
+    reject(c, persistState.writeError, spec, argv);
+    return afterReplyMode(c, replyMode);
+  }
   c.lastCmd = spec.fullName;
   if (multi !== null && !TX_CONTROL.has(spec.fullName)) {
     // Queued for EXEC. An aborted transaction (queueing error or touched WATCH) queues nothing more.
@@ -78,6 +87,8 @@ export function dispatch(c: Connection, argv: string[]): void {
   call(c, spec, argv);
   // Serve clients blocked on keys this command (or this EXEC) made ready.
   if (readyState.pending !== 0) handleClientsBlockedOnKeys();
+  // The command's effects (with those of the clients it served) leave as one unit.
+  if (prop.ops.length !== 0) emitPending();
   afterReplyMode(c, replyMode);
 }
 
@@ -127,6 +138,9 @@ let errBase = 0;
 export function call(c: Client, spec: CommandSpec, argv: string[]): void {
   const prevCmd = c.cmd;
   c.cmd = spec;
+  const dbId = c.db.id;
+  const frame = frames[prop.depth] ?? (frames[prop.depth] = { dirty: 0, prevent: false, force: false, rewrite: null });
+  beginCall(frame);
   const st = spec.stat ?? (spec.stat = cmdStat(spec.fullName));
   errBase = errors.totalErrorReplies;
   // Timing costs two clock reads (~110 ns); O(1) commands (flag "fast" or documented complexity "O(1)")
@@ -145,6 +159,7 @@ export function call(c: Client, spec: CommandSpec, argv: string[]): void {
   } else {
     runHandler(c, spec, argv);
   }
+  endCall(frame, c, spec, argv, dbId);
   if (c.blocked === null) {
     serverStats.totalCommands++;
     st.calls++;
@@ -156,6 +171,8 @@ export function call(c: Client, spec: CommandSpec, argv: string[]): void {
 }
 
 const NO_KEYS: number[] = [];
+/** Reused call() frames, one per nesting level (EXEC runs commands inside its own call). */
+const frames: CallFrame[] = [];
 const FAST_SAMPLE = 8;
 
 function arityOk(spec: CommandSpec, argc: number): boolean {

@@ -160,7 +160,7 @@ registerInfoSection('persistence', 'Persistence', () =>
     : [
         ['loading', 0],
         ['async_loading', 0],
-        ['rdb_changes_since_last_save', serverStats.dirty],
+        ['rdb_changes_since_last_save', ksStats.dirty - serverStats.dirtyAtLastSave],
         ['rdb_bgsave_in_progress', 0],
         ['rdb_last_save_time', serverStats.lastSave],
         ['rdb_last_bgsave_status', 'ok'],

@@ -2,7 +2,7 @@
 import * as net from 'net';
 import { Connection } from './connection';
 import { dispatch } from './dispatcher';
-import { keyspace } from '../keyspace/db';
+import { keyspace, expiryControl } from '../keyspace/db';
 import { limits, serverStats, clients, debugFlags } from './state';
 import { defaultUser, authRequiredFor } from './acl';
 import { activeExpireCycle } from '../keyspace/expire';
@@ -100,7 +100,7 @@ export class Server {
     const period = 1000 / hz;
     // Active expiry gets a bounded slice of each tick (Redis: 25% of the period at effort 1).
     this.cron = setInterval(() => {
-      if (debugFlags.activeExpire) activeExpireCycle(keyspace.dbs, period * 0.25);
+      if (debugFlags.activeExpire && !expiryControl.suspended) activeExpireCycle(keyspace.dbs, period * 0.25);
     }, period);
     this.cron.unref();
   }

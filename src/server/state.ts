@@ -23,8 +23,8 @@ export const serverStats = {
   protocolErrors: 0,
   queryBufferLimitDisconnections: 0,
   clientOutputLimitDisconnections: 0,
-  /** Number of keyspace changes since the last save (Redis' server.dirty). */
-  dirty: 0,
+  /** keyspace stats.dirty when the last snapshot started (rdb_changes_since_last_save is the difference). */
+  dirtyAtLastSave: 0,
   lastSave: Math.floor(Date.now() / 1000),
 };
 
@@ -71,3 +71,16 @@ export function resetStats(): void {
   keyspaceStats.expiredKeys = 0;
   keyspaceStats.evictedKeys = 0;
 }
+
+/** Persistence actions other layers trigger (set by main.ts once persistence is up). */
+export const persistenceHooks = {
+  /** FLUSHALL: Redis saves right after when save points are configured. */
+  afterFlushAll(): void {},
+};
+
+/**
+ * Persistence state the dispatcher checks before running a command: while the dataset loads, commands
+ * without the `loading` flag answer -LOADING; while the WAL cannot be written, writes (and PING, as in
+ * Redis) answer `writeError` (a -MISCONF text).
+ */
+export const persistState = { loading: false, writeError: '' };

@@ -14,6 +14,7 @@ export function makeClient(db: Db, resp = 2): Client {
     db,
     blocked: null,
     denyBlocking: false,
+    ackSeq: 0,
     cmd: null,
   } as unknown as Client;
 }

@@ -462,7 +462,8 @@ describe('restart: a damaged or mismatched catalog never costs data', () => {
     return toJS(decodeReply(await cl.call(...argv)).value);
   }
   async function withServer<T>(dir: string, args: string[], fn: (c2: RespClient, h2: ServerHandle) => Promise<T>, kill = false): Promise<T> {
-    const h2 = await startStrata({ dir, args });
+    // No WAL and no snapshot (appendonly no, save ""): these starts exercise the catalog itself.
+    const h2 = await startStrata({ dir, args: ['--save', '', ...args] });
     const c2 = await RespClient.connect(h2.port);
     try {
       return await fn(c2, h2);

@@ -5,11 +5,10 @@ import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { typeName } from '../../keyspace/db';
 import { createDumpPayload, restorePayload, RdbUnsupportedError } from '../../keyspace/rdb';
-import { serverStats } from '../../server/state';
 import { signalKeyAsReady } from '../../server/blocking';
 import { parseLL, LLONG_MAX } from '../../util/strconv';
 import { kw } from '../string/util';
-import { keyspaceHooks } from './keyspace';
+import { keyspaceHooks, checkAlreadyExpired, formatMs } from './keyspace';
 
 const BUSYKEY = 'BUSYKEY Target key name already exists.';
 const INVALID_TTL = 'ERR Invalid TTL value, must be >= 0';
@@ -84,11 +83,10 @@ function restore(c: Client, argv: string[]): void {
   const now = Date.now();
   let ttl = 0;
   if (parsed !== 0) ttl = absttl ? Number(parsed) : addNow(parsed, now);
-  if (parsed !== 0 && ttl <= now) {
+  if (parsed !== 0 && checkAlreadyExpired(ttl, now)) {
     if (typeof res.value === 'object' && res.value.free) res.value.free();
     if (deleted) {
       keyspaceHooks.rewriteArgv(c, ['DEL', key]);
-      serverStats.dirty++;
     }
     return R.ok(c);
   }
@@ -99,13 +97,12 @@ function restore(c: Client, argv: string[]): void {
     if (!absttl) {
       // Propagated with the absolute time, so a replay does not restart the TTL.
       const out = argv.slice();
-      out[2] = ttl >= 9223372036854775807 ? '9223372036854775807' : String(ttl);
+      out[2] = formatMs(ttl);
       out.push('ABSTTL');
       keyspaceHooks.rewriteArgv(c, out);
     }
   }
   signalKeyAsReady(db, key);
-  serverStats.dirty++;
   R.ok(c);
 }
 

@@ -11,21 +11,48 @@ import { error, E } from '../../protocol/errors';
 import { keyspace, typeName, Db, Value } from '../../keyspace/db';
 import { scanStep, parseCursor } from '../../keyspace/scan';
 import { stringmatch } from '../../util/glob';
-import { serverStats } from '../../server/state';
 import { infoHooks } from '../../server/info';
 import { clusterMode } from '../connection/connection';
 import { cloneValue } from './clone';
 import { parseLL, LLONG_MAX, LLONG_MIN } from '../../util/strconv';
+import { prop, rewriteArgv, alsoPropagate, ackedBy } from '../../server/propagate';
 
 /**
- * Propagation hook. Like Redis' rewriteClientCommandVector, EXPIRE/PEXPIRE/EXPIREAT with a future time
- * must reach the WAL/replicas as `PEXPIREAT key <abs-ms> [flags]` (a relative TTL would be re-applied
- * from replay time), and any expire with a past time as `DEL key`. The handlers call this with the
- * argv to log instead of the received one; the persistence layer installs the real implementation.
+ * The deterministic form a handler propagates instead of its argv when that would not replay the same
+ * (Redis' rewriteClientCommandVector): relative TTLs (EXPIRE -> PEXPIREAT <abs-ms>, a past time -> DEL),
+ * randomness (SPOP -> SREM), float results (INCRBYFLOAT -> SET), blocking pops (BLPOP -> LPOP key).
+ * A hook so unit tests can watch the rewrites; by default propagate.ts' rewriteArgv.
  */
 export const keyspaceHooks = {
-  rewriteArgv: (_c: Client, _argv: string[]): void => {},
+  rewriteArgv: (_c: Client, argv: string[]): void => {
+    // WAL replay runs handlers outside call(): nothing to rewrite.
+    if (!prop.loading) rewriteArgv(argv);
+  },
 };
+
+/**
+ * Redis' checkAlreadyExpired: an absolute time already past deletes the key at once, except while
+ * loading (the log replays at a later time; it holds the DEL of the key when it really expired).
+ */
+export function checkAlreadyExpired(whenMs: number, now = Date.now()): boolean {
+  return whenMs <= now && !prop.loading;
+}
+
+/** An absolute ms time as the integer text a replay parses back to it (exact beyond 2^53, int64-clamped). */
+export function formatMs(whenMs: number): string {
+  if (Number.isSafeInteger(whenMs)) return String(whenMs);
+  return whenMs >= 9223372036854775807 ? '9223372036854775807' : BigInt(whenMs).toString();
+}
+
+/**
+ * A blocked client served outside call() (server/blocking.ts): its effect joins the pending unit as
+ * `argv` (the non-blocking twin of its command) and its reply acknowledges that unit.
+ */
+export function propagateServed(c: Client, argv: string[]): void {
+  if (prop.loading) return;
+  ackedBy(c);
+  alsoPropagate(c.db.id, argv);
+}
 
 // ---- integer arguments (Redis getIntFromObject) -----------------------------------------------------
 
@@ -61,7 +88,6 @@ function delGeneric(c: Client, argv: string[]): void {
     if (db.expires.size !== 0 && db.expireIfNeeded(k)) continue;
     if (db.delete(k)) n++;
   }
-  serverStats.dirty += n;
   R.int(c, n);
 }
 
@@ -193,7 +219,6 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
   db.detach(src);
   db.set(dst, v);
   if (when !== undefined) db.setExpire(dst, when);
-  serverStats.dirty++;
   if (nx) R.int(c, 1);
   else R.ok(c);
 }
@@ -214,7 +239,6 @@ function move(c: Client, argv: string[]): void {
   src.detach(key);
   dst.set(key, v);
   if (when !== undefined) dst.setExpire(key, when);
-  serverStats.dirty++;
   R.int(c, 1);
 }
 
@@ -251,7 +275,6 @@ function copy(c: Client, argv: string[]): void {
   if (dup === null) return error(c, 'ERR not supported for this module type');
   dst.set(newkey, dup); // frees a replaced value
   if (when !== undefined) dst.setExpire(newkey, when);
-  serverStats.dirty++;
   R.int(c, 1);
 }
 
@@ -313,19 +336,17 @@ function expireGeneric(c: Client, argv: string[], name: string, basetimeMs: numb
     if (flags & EXPIRE_LT && cur !== undefined && when >= cur) return R.int(c, 0);
   }
 
-  if (when <= Date.now()) {
+  if (checkAlreadyExpired(when)) {
     // Already expired: delete now, propagated as DEL.
     db.delete(key);
-    serverStats.dirty++;
     keyspaceHooks.rewriteArgv(c, ['DEL', key]);
     return R.int(c, 1);
   }
   db.setExpire(key, when);
-  serverStats.dirty++;
   if (name !== 'pexpireat') {
     const out = argv.slice();
     out[0] = 'PEXPIREAT';
-    out[2] = when >= 9223372036854775807 ? '9223372036854775807' : String(when);
+    out[2] = formatMs(when);
     keyspaceHooks.rewriteArgv(c, out);
   }
   R.int(c, 1);
@@ -355,7 +376,6 @@ function persist(c: Client, argv: string[]): void {
   const key = argv[1];
   if (db.getForWrite(key) === undefined) return R.int(c, 0);
   if (db.persist(key)) {
-    serverStats.dirty++;
     R.int(c, 1);
   } else R.int(c, 0);
 }

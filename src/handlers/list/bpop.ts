@@ -7,13 +7,15 @@
 // the wait with WRONGTYPE (the element stays in the source). Inside MULTI/EXEC or a script the call
 // answers at once: null array (BLPOP, BRPOP, BLMPOP) or null bulk (BLMOVE, BRPOPLPUSH). A timeout
 // (or CLIENT UNBLOCK) answers a null array for all of them, BLMOVE included (Redis 7.0's
-// replyToBlockedClientTimedOut).
+// replyToBlockedClientTimedOut). What a call serves, at once or later, is propagated as Redis 7.0 does:
+// LPOP/RPOP key [n] of the key served, LMOVE or RPOPLPUSH.
 import type { Client, Handler } from '../../server/context';
 import { nullArray, nullBulk } from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { RList } from '../../keyspace/types/list';
 import { blockForKeys, mustNotBlock, parseTimeout } from '../../server/blocking';
 import { moveElement, mpopFrom, parseMpop, whereOrReply } from './list';
+import { keyspaceHooks, propagateServed } from '../keyspace/keyspace';
 
 const timeoutNullArray = (c: Client): void => nullArray(c);
 
@@ -50,8 +52,11 @@ function blmpop(c: Client, argv: string[]): void {
   blockForKeys(c, keys, timeout, (bc: Client, key?: string) => mpopFrom(bc, retryKeys(keys, key), tail, count, true) === 1, timeoutNullArray);
 }
 
-/** BLMOVE/BRPOPLPUSH attempt. 1 served (or error replied), 0 must wait. */
-function tryMove(c: Client, src: string, dst: string, fromTail: boolean, toTail: boolean, retrying: boolean): number {
+/**
+ * BLMOVE/BRPOPLPUSH attempt. 1 served (or error replied), 0 must wait. A move is propagated as `propArgv`
+ * (LMOVE/RPOPLPUSH): queued for the unit when `retrying` (served outside call()), else as the rewrite.
+ */
+function tryMove(c: Client, src: string, dst: string, fromTail: boolean, toTail: boolean, retrying: boolean, propArgv: string[]): number {
   // (a destination of the wrong type answers WRONGTYPE on a retry too, see the header)
   const v = c.db.getForWrite(src);
   if (v === undefined) return 0;
@@ -61,14 +66,17 @@ function tryMove(c: Client, src: string, dst: string, fromTail: boolean, toTail:
     return 1;
   }
   if (v.len === 0) return 0;
-  moveElement(c, src, v, dst, fromTail, toTail);
+  if (moveElement(c, src, v, dst, fromTail, toTail)) {
+    if (retrying) propagateServed(c, propArgv);
+    else keyspaceHooks.rewriteArgv(c, propArgv);
+  }
   return 1;
 }
 
-function bmove(c: Client, src: string, dst: string, fromTail: boolean, toTail: boolean, timeout: number): void {
-  if (tryMove(c, src, dst, fromTail, toTail, false) !== 0) return;
+function bmove(c: Client, src: string, dst: string, fromTail: boolean, toTail: boolean, timeout: number, propArgv: string[]): void {
+  if (tryMove(c, src, dst, fromTail, toTail, false, propArgv) !== 0) return;
   if (mustNotBlock(c)) return nullBulk(c);
-  blockForKeys(c, [src], timeout, (bc: Client) => tryMove(bc, src, dst, fromTail, toTail, true) === 1, timeoutNullArray);
+  blockForKeys(c, [src], timeout, (bc: Client) => tryMove(bc, src, dst, fromTail, toTail, true, propArgv) === 1, timeoutNullArray);
 }
 
 function blmove(c: Client, argv: string[]): void {
@@ -78,13 +86,14 @@ function blmove(c: Client, argv: string[]): void {
   if (to < 0) return;
   const timeout = parseTimeout(c, argv[5]);
   if (timeout === null) return;
-  bmove(c, argv[1], argv[2], from === 1, to === 1, timeout);
+  const side = (where: number): string => (where === 1 ? 'RIGHT' : 'LEFT');
+  bmove(c, argv[1], argv[2], from === 1, to === 1, timeout, ['LMOVE', argv[1], argv[2], side(from), side(to)]);
 }
 
 function brpoplpush(c: Client, argv: string[]): void {
   const timeout = parseTimeout(c, argv[3]);
   if (timeout === null) return;
-  bmove(c, argv[1], argv[2], true, false, timeout);
+  bmove(c, argv[1], argv[2], true, false, timeout, ['RPOPLPUSH', argv[1], argv[2]]);
 }
 
 export const commands: Record<string, Handler> = {

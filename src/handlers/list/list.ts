@@ -12,6 +12,7 @@ import { RList } from '../../keyspace/types/list';
 import { parseLL, parseInt64, LLONG_MIN } from '../../util/strconv';
 import { signalKeyAsReady } from '../../server/blocking';
 import { replyRange, replyIndex, popAndReply } from './reply';
+import { keyspaceHooks, propagateServed } from '../keyspace/keyspace';
 
 export const LE = {
   notPositive: 'ERR value is out of range, must be positive',
@@ -166,27 +167,32 @@ function rpop(c: Client, argv: string[]): void {
 /**
  * LMPOP/BLMPOP/BLPOP/BRPOP attempt: pops from the first non-empty list among keys and replies [key, ...]:
  * `count` elements as an array (LMPOP), or with count -1 one element as a bulk (BLPOP). A key of another
- * type answers WRONGTYPE, or is skipped with skipWrongType (a blocked client being retried).
+ * type answers WRONGTYPE, or is skipped when `served` (a blocked client served by server/blocking.ts,
+ * outside call()). The pop is propagated as `[LR]POP key [n]`, naming the key it came from (Redis 7.0).
  * 1 served, 0 nothing, -1 error replied.
  */
-export function mpopFrom(c: Client, keys: readonly string[], tail: boolean, count: number, skipWrongType: boolean): number {
+export function mpopFrom(c: Client, keys: readonly string[], tail: boolean, count: number, served: boolean): number {
   const db = c.db;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     const v = db.getForWrite(key);
     if (v === undefined) continue;
     if (!(v instanceof RList)) {
-      if (skipWrongType) continue;
+      if (served) continue;
       error(c, E.wrongType);
       return -1;
     }
     if (v.len === 0) continue;
+    const out = [tail ? 'RPOP' : 'LPOP', key];
+    if (count >= 0) out.push(String(count > v.len ? v.len : count));
     arrayLen(c, 2);
     bulk(c, key);
     if (count < 0) {
       popAndReply(c, v, tail);
       afterRemoval(db, key, v);
     } else popRangeAndReply(c, db, key, v, tail, count);
+    if (served) propagateServed(c, out);
+    else keyspaceHooks.rewriteArgv(c, out);
     return 1;
   }
   return 0;
@@ -382,13 +388,16 @@ function ltrim(c: Client, argv: string[]): void {
 // ---- moves -----------------------------------------------------------------------------------------
 
 /**
- * LMOVE core on an existing non-empty source list: moves one element and replies it, or replies
- * WRONGTYPE (moving nothing) when the destination holds another type.
+ * LMOVE core on an existing non-empty source list: moves one element and replies it (true), or replies
+ * WRONGTYPE (moving nothing, false) when the destination holds another type.
  */
-export function moveElement(c: Client, src: string, sl: RList, dst: string, fromTail: boolean, toTail: boolean): void {
+export function moveElement(c: Client, src: string, sl: RList, dst: string, fromTail: boolean, toTail: boolean): boolean {
   const db = c.db;
   const dv = db.getForWrite(dst);
-  if (dv !== undefined && !(dv instanceof RList)) return error(c, E.wrongType);
+  if (dv !== undefined && !(dv instanceof RList)) {
+    error(c, E.wrongType);
+    return false;
+  }
   const x = (fromTail ? sl.popTail() : sl.popHead())!;
   let dl = dv;
   if (dl === undefined) {
@@ -405,6 +414,7 @@ export function moveElement(c: Client, src: string, sl: RList, dst: string, from
   signalKeyAsReady(db, dst);
   bulk(c, x);
   if (dl !== sl) afterRemoval(db, src, sl);
+  return true;
 }
 
 function moveGeneric(c: Client, argv: string[], fromTail: boolean, toTail: boolean): void {

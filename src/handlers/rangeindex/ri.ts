@@ -11,7 +11,6 @@
 import type { Client, Handler } from '../../server/context';
 import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
-import { serverStats } from '../../server/state';
 import { log } from '../../server/log';
 import { parseLL } from '../../util/strconv';
 import { kw } from '../string/util';
@@ -64,9 +63,8 @@ function treeError(c: Client, e: unknown): void {
 }
 
 /** A write happened: WATCH/notifications (db.touchWrite: the stub object itself is unchanged), dirty counter, commit scheduling. */
-function written(c: Client, key: string, s: RangeIndexStub, n = 1): void {
+function written(c: Client, key: string, s: RangeIndexStub): void {
   c.db.touchWrite(key);
-  serverStats.dirty += n;
   markDirty(s);
 }
 
@@ -114,7 +112,6 @@ function riCreate(c: Client, argv: string[]): void {
     return error(c, 'ERR failed to create range index');
   }
   db.set(key, s);
-  serverStats.dirty++;
   R.ok(c);
 }
 
@@ -327,10 +324,10 @@ function riMset(c: Client, argv: string[]): void {
       done++;
     }
   } catch (e) {
-    if (done > 0) written(c, argv[1], s, done);
+    if (done > 0) written(c, argv[1], s);
     return treeError(c, e);
   }
-  written(c, argv[1], s, done);
+  written(c, argv[1], s);
   R.int(c, added);
 }
 
@@ -363,10 +360,10 @@ function riMdel(c: Client, argv: string[]): void {
       if (tree.delete(arg(f, 0))) removed++;
     }
   } catch (e) {
-    if (removed > 0) written(c, argv[1], s, removed);
+    if (removed > 0) written(c, argv[1], s);
     return treeError(c, e);
   }
-  if (removed > 0) written(c, argv[1], s, removed);
+  if (removed > 0) written(c, argv[1], s);
   R.int(c, removed);
 }
 

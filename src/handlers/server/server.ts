@@ -4,7 +4,9 @@ import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { keyspace } from '../../keyspace/db';
 import { buildInfo } from '../../server/info';
-import { serverStats, debugFlags } from '../../server/state';
+import { serverStats, debugFlags, persistenceHooks } from '../../server/state';
+import { forcePropagation, preventPropagation } from '../../server/propagate';
+import { debugReload, debugLoadAof } from '../../persistence';
 import { slowlog, slowlogReset, latencyEvents, addMonitor } from '../../server/observe';
 import { serverInfo } from '../../server/identity';
 import { parseInt64 } from '../../util/strconv';
@@ -35,13 +37,15 @@ function flushMode(c: Client, argv: string[]): boolean {
 }
 function flushdb(c: Client, argv: string[]): void {
   if (!flushMode(c, argv)) return;
-  serverStats.dirty += c.db.flush();
+  c.db.flush();
+  forcePropagation(); // an empty database is flushed in the log too (Redis forces it)
   R.ok(c);
 }
 function flushall(c: Client, argv: string[]): void {
   if (!flushMode(c, argv)) return;
-  for (const db of keyspace.dbs) serverStats.dirty += db.flush();
-  serverStats.dirty++;
+  for (const db of keyspace.dbs) db.flush();
+  forcePropagation();
+  persistenceHooks.afterFlushAll();
   R.ok(c);
 }
 
@@ -175,6 +179,22 @@ function debug(c: Client, argv: string[]): void {
     const sab = new Int32Array(new SharedArrayBuffer(4));
     while (Date.now() < until) Atomics.wait(sab, 0, 0, Math.max(1, until - Date.now()));
     return R.ok(c);
+  }
+  if (sub === 'reload') {
+    let save = true;
+    for (let i = 2; i < argv.length; i++) {
+      const o = argv[i].toLowerCase();
+      if (o === 'nosave') save = false;
+      else if (o !== 'merge' && o !== 'noflush') return error(c, E.syntax);
+    }
+    preventPropagation(); // the dataset is the same afterwards: nothing for the log
+    const e = debugReload(save);
+    return e === null ? R.ok(c) : error(c, e);
+  }
+  if (sub === 'loadaof' && argv.length === 2) {
+    preventPropagation();
+    const e = debugLoadAof();
+    return e === null ? R.ok(c) : error(c, e);
   }
   if (sub === 'set-active-expire' && argv.length === 3) {
     debugFlags.activeExpire = argv[2] !== '0';

@@ -21,6 +21,7 @@ import {
 } from './util';
 import { parseLL, LLONG_MAX, LLONG_MIN } from '../../util/strconv';
 import { parseLongDouble, longDoubleFromInt, addLongDouble, formatLongDouble, LongDouble } from './longdouble';
+import { keyspaceHooks, checkAlreadyExpired, formatMs } from '../keyspace/keyspace';
 
 // ---- SET / GETEX option parsing (parseExtendedStringArgumentsOrReply) ----
 
@@ -201,7 +202,7 @@ function getCommand(c: Client, argv: string[]): void {
 const REPLY_OK = 0; // SET/SETEX/PSETEX: +OK, aborted -> null
 const REPLY_INT = 1; // SETNX: :1, aborted -> :0
 
-/** setGenericCommand. expireArg null = no expire. */
+/** setGenericCommand. expireArg null = no expire. Returns true when it stored the value. */
 function setGeneric(
   c: Client,
   flags: number,
@@ -210,13 +211,13 @@ function setGeneric(
   expireArg: string | null,
   cmd: string,
   replyKind: number,
-): void {
+): boolean {
   let when = 0;
   if (expireArg !== null) {
     when = expireAt(c, expireArg, flags, cmd);
-    if (when < 0) return;
+    if (when < 0) return false;
   }
-  if (flags & F_GET && !getGeneric(c, key)) return;
+  if (flags & F_GET && !getGeneric(c, key)) return false;
   const db = c.db;
   const found = db.getForWrite(key) !== undefined;
   if ((flags & F_NX && found) || (flags & F_XX && !found)) {
@@ -224,15 +225,20 @@ function setGeneric(
       if (replyKind === REPLY_INT) raw(c, ':0\r\n');
       else nullBulk(c);
     }
-    return;
+    return false;
   }
   db.set(key, encodeValue(val), (flags & F_KEEPTTL) !== 0 || expireArg !== null);
   // An EXAT/PXAT in the past is stored as such: the key is gone on its next access (as in 7.0).
-  if (expireArg !== null) db.setExpire(key, when);
+  if (expireArg !== null) {
+    db.setExpire(key, when);
+    // The absolute time, so a replay does not restart a relative TTL (NX/XX/GET already did their part).
+    keyspaceHooks.rewriteArgv(c, ['SET', key, val, 'PXAT', formatMs(when)]);
+  }
   if (!(flags & F_GET)) {
     if (replyKind === REPLY_INT) raw(c, ':1\r\n');
     else ok(c);
   }
+  return true;
 }
 
 function setCommand(c: Client, argv: string[]): void {
@@ -250,7 +256,11 @@ function setCommand(c: Client, argv: string[]): void {
     error(c, E.syntax);
     return;
   }
-  setGeneric(c, flags, argv[1], argv[2], expireIdx >= 0 ? argv[expireIdx] : null, 'set', REPLY_OK);
+  const eidx = expireIdx;
+  if (setGeneric(c, flags, argv[1], argv[2], eidx >= 0 ? argv[eidx] : null, 'set', REPLY_OK) && flags & F_GET && eidx < 0) {
+    // Propagated without GET, as Redis does (with no EX/PX..., no option takes a value).
+    keyspaceHooks.rewriteArgv(c, argv.filter((a, i) => i < 3 || optionId(a) !== O_GET));
+  }
 }
 
 function setnxCommand(c: Client, argv: string[]): void {
@@ -312,12 +322,15 @@ function getexCommand(c: Client, argv: string[]): void {
   }
   if (typeof v === 'string') bulk(c, v);
   else bulkInt(c, v);
-  if (flags & (F_EXAT | F_PXAT) && when <= Date.now()) {
+  // Propagated as what it did (Redis' getexCommand): a relative TTL would restart at replay.
+  if (flags & (F_EXAT | F_PXAT) && checkAlreadyExpired(when)) {
     db.delete(key); // an absolute time already in the past deletes the key
+    keyspaceHooks.rewriteArgv(c, ['DEL', key]);
   } else if (eidx >= 0) {
     db.setExpire(key, when);
+    keyspaceHooks.rewriteArgv(c, ['PEXPIREAT', key, formatMs(when)]);
   } else if (flags & F_PERSIST) {
-    db.persist(key);
+    if (db.persist(key)) keyspaceHooks.rewriteArgv(c, ['PERSIST', key]);
   }
 }
 
@@ -567,6 +580,8 @@ function incrbyfloatCommand(c: Client, argv: string[]): void {
   else db.update(key, s);
   if (s.length <= 44) db.setEncoding(key, 'embstr');
   bulk(c, s);
+  // The result, as Redis propagates it: replay must not redo the float arithmetic.
+  keyspaceHooks.rewriteArgv(c, ['SET', key, s, 'KEEPTTL']);
 }
 
 export const commands: Record<string, Handler> = {

@@ -5,7 +5,7 @@ import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { RZSet } from '../../keyspace/types/zset';
 import { blockForKeys, mustNotBlock, parseTimeout } from '../../server/blocking';
-import { keyspaceHooks } from '../keyspace/keyspace';
+import { keyspaceHooks, propagateServed } from '../keyspace/keyspace';
 import { ZE, isKw, positiveLongOrReply, rangeLongOrReply, replyScore } from './util';
 
 const MIN = 0;
@@ -120,7 +120,7 @@ function blockingZpop(c: Client, argv: string[], keys: string[], where: number, 
       return;
     }
     if (v.size === 0) continue;
-    servePop(c, key, v.size, where, count, nested);
+    servePop(c, key, v.size, where, count, nested, false);
     return;
   }
   if (mustNotBlock(c)) {
@@ -136,7 +136,7 @@ function blockingZpop(c: Client, argv: string[], keys: string[], where: number, 
       // other type keeps the client blocked, as in Redis 7.0.
       const v = bc.db.getForWrite(readyKey);
       if (v instanceof RZSet && v.size !== 0) {
-        servePop(bc, readyKey, v.size, where, count, nested);
+        servePop(bc, readyKey, v.size, where, count, nested, true);
         return true;
       }
       return false;
@@ -145,11 +145,16 @@ function blockingZpop(c: Client, argv: string[], keys: string[], where: number, 
   );
 }
 
-/** Pops from one key known to hold a non-empty sorted set and logs it as ZPOPMIN/ZPOPMAX. */
-function servePop(c: Client, key: string, llen: number, where: number, count: number, nested: boolean): void {
+/**
+ * Pops from one key known to hold a non-empty sorted set and propagates it as ZPOPMIN/ZPOPMAX of that
+ * key (Redis 7.0): as the rewrite of the running command, or queued for the unit when a blocked client
+ * is `served` outside call().
+ */
+function servePop(c: Client, key: string, llen: number, where: number, count: number, nested: boolean, served: boolean): void {
   genericZpop(c, [key], where, true, count, nested, true);
-  if (count === -1) keyspaceHooks.rewriteArgv(c, [POP_NAMES[where], key]);
-  else keyspaceHooks.rewriteArgv(c, [POP_NAMES[where], key, String(count > llen ? llen : count)]);
+  const out = count === -1 ? [POP_NAMES[where], key] : [POP_NAMES[where], key, String(count > llen ? llen : count)];
+  if (served) propagateServed(c, out);
+  else keyspaceHooks.rewriteArgv(c, out);
 }
 
 /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]; BZMPOP timeout numkeys ... */
