@@ -146,7 +146,9 @@ export async function main(argv: string[]): Promise<void> {
   const logState = hasLogState(process.cwd());
   let legacyIndexes = 0;
   try {
-    initRangeIndexDir(process.cwd());
+    // ephemeral-dir holds what recovery can rebuild: the range-index working files.
+    const eph = cfg.str('ephemeral-dir');
+    initRangeIndexDir(eph !== '' ? path.resolve(eph) : process.cwd());
     if (!logState) {
       legacyIndexes = loadCatalog(keyspace.dbs.length);
       sweepAfterRecovery();
@@ -260,7 +262,7 @@ export async function main(argv: string[]): Promise<void> {
   setLoadingProbe(() => persistState.loading);
   persistenceHooks.afterFlushAll = afterFlushAll;
   try {
-    await startPersistence();
+    await startPersistence({ fromBackup: cli.fromBackup });
   } catch (e) {
     log.fatal({ err: (e as Error).message }, e instanceof RecoveryError ? `Can't recover the dataset: ${(e as Error).message}` : 'Recovery failed');
     unlockDir();

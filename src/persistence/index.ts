@@ -20,8 +20,10 @@ import { persistState, serverStats } from '../server/state';
 import { log } from '../server/log';
 import { lockDataDir } from './lock';
 import { Wal, type FsyncPolicy } from './wal';
-import { listSegments, decodeHeader, SEG_HEADER } from './segment';
+import { listSegments, decodeHeader, segmentName, SEG_HEADER } from './segment';
 import { replayWal, runAsync, runSync, RecoveryError, type ReplayResult } from './replay';
+import { BackupTier, restoreFromBackup } from './tiers';
+import { Checkpointer, prepareIndexes, indexName } from './walindex';
 import { SnapshotJob, listSnapshots, currentSnapshot, pruneSnapshots, loadRdbFile, type SnapshotResult, type SnapshotInfo } from './snapshot';
 
 export { RecoveryError } from './replay';
@@ -56,6 +58,8 @@ const st = {
   /** WAL bytes when the last snapshot finished (auto rewrite compares against it). */
   walBytesAtSnapshot: 0,
   walBytesBase: 0,
+  tier: null as BackupTier | null,
+  checkpointer: null as Checkpointer | null,
 };
 
 const walConsumer = (u: PropUnit): void => st.wal!.append(u);
@@ -195,7 +199,12 @@ function firstSeqOf(file: string): number {
  * appending. `legacyLoad` mounts what older versions kept (the range-index catalog) when the directory
  * has no log state yet.
  */
-export async function startPersistence(): Promise<void> {
+export async function startPersistence(opts: { fromBackup?: boolean } = {}): Promise<void> {
+  const backupDir = config.str('backup-dir');
+  if (opts.fromBackup) {
+    if (backupDir === '') throw new RecoveryError('--recover-from-backup needs backup-dir');
+    restoreFromBackup(st.dataDir, path.resolve(backupDir));
+  }
   setLoading(true, 'start');
   let r: { seq: number; replay: ReplayResult | null; needBase: boolean };
   try {
@@ -205,7 +214,10 @@ export async function startPersistence(): Promise<void> {
   }
   prop.seq = r.seq;
   serverStats.dirtyAtLastSave = ksStats.dirty;
+  if (backupDir !== '') st.tier = new BackupTier(st.dataDir, path.resolve(backupDir));
   openWal(r.replay);
+  // What the backup lacks (first use, a run without it, a failure) is copied in the background.
+  st.tier?.resilver();
   if (r.needBase && config.bool('appendonly')) {
     // The loaded file is not in any snapshot of ours yet: make it the WAL's base.
     const e = saveSync();
@@ -228,7 +240,27 @@ function openWal(replay: ReplayResult | null): void {
     segmentSize: config.num('wal-segment-size'),
     segment: next,
     segmentBytes: resume ? replay!.segmentBytes : 0,
+    segmentFirstSeq: resume ? replay!.segmentFirstSeq : undefined,
     lastSeq: prop.seq,
+    canRoll: () => !st.checkpointer!.shouldStall(),
+    mirrorDir: st.tier !== null ? path.join(st.tier.backup, 'wal') : undefined,
+    onMirrorFailed: () => {
+      if (st.tier !== null) st.tier.state = 'degraded';
+    },
+    onClosed: (seg) => {
+      st.checkpointer!.enqueue(seg);
+      segmentClosed(seg.n);
+    },
+  });
+  // Closed segments (the previous tail included, when a new segment was started) get their index.
+  const prep = prepareIndexes(walDir());
+  if (prep.rebuilt.length > 0) log.info({ rebuilt: prep.rebuilt }, 'WAL index files rebuilt');
+  for (const f of prep.failed) log.error(f, 'WAL segment could not be indexed');
+  if (st.tier !== null) st.tier.activeSegment = path.join('wal', segmentName(st.wal.segNo));
+  st.checkpointer = new Checkpointer(walDir(), {
+    onIndexed: (seg, ok) => {
+      if (ok) st.tier?.enqueue(path.join('wal', indexName(seg.n)));
+    },
   });
   st.walBytesBase = segs.reduce((a, s) => a + fs.statSync(s.file).size, 0);
   st.walBytesAtSnapshot = st.walBytesBase;
@@ -237,11 +269,21 @@ function openWal(replay: ReplayResult | null): void {
   outputGate.enabled = true;
 }
 
+/** A segment was closed: the backup gets it if the mirror did not (the checkpointer indexes it). */
+function segmentClosed(n: number): void {
+  const tier = st.tier;
+  if (tier === null || st.wal === null) return;
+  tier.activeSegment = path.join('wal', segmentName(st.wal.segNo));
+  if (!st.wal.mirroring || tier.state === 'degraded') tier.enqueue(path.join('wal', segmentName(n)));
+}
+
 function closeWal(): void {
   if (st.wal === null) return;
   removePropConsumer(walConsumer);
   st.wal.close();
   st.wal = null;
+  void st.checkpointer?.stop(); // what it did not index is rebuilt at the next start
+  st.checkpointer = null;
   outputGate.enabled = false;
   releaseHeldOutput();
 }
@@ -284,6 +326,7 @@ function finishJob(job: SnapshotJob, dirtyAtStart: number): SnapshotResult | str
   try {
     const res = job.commit(st.dataDir);
     linkDumpFile(job);
+    st.tier?.snapshotCommitted(job.finalDir);
     st.lastStatus = 'ok';
     st.lastSaveSeconds = Math.round(res.ms / 1000);
     st.lastSaveBytes = res.bytes;
@@ -320,7 +363,10 @@ function linkDumpFile(job: SnapshotJob): void {
 
 /** Keeps snapshot-keep snapshots and drops WAL segments wholly below the oldest kept one. */
 function retention(): void {
+  const before = listSnapshots(st.dataDir).map((x) => x.dir);
   const oldest = pruneSnapshots(st.dataDir, config.num('snapshot-keep'));
+  const after = new Set(listSnapshots(st.dataDir).map((x) => x.dir));
+  st.tier?.removed(before.filter((d) => !after.has(d)));
   const segs = listSegments(walDir());
   const cur = st.wal?.segNo ?? Infinity;
   for (let i = 0; i + 1 < segs.length; i++) {
@@ -330,6 +376,7 @@ function retention(): void {
     const size = fs.statSync(segs[i].file).size;
     fs.rmSync(segs[i].file, { force: true });
     fs.rmSync(segs[i].file.replace(/\.bin$/, '.idx'), { force: true });
+    st.tier?.removed([segs[i].file, segs[i].file.replace(/\.bin$/, '.idx')]);
     st.walBytesBase -= size;
     log.info({ segment: segs[i].n, lastSeq: nextFirst - 1 }, 'WAL segment removed (below the oldest kept snapshot)');
   }
@@ -437,6 +484,13 @@ export function afterFlushAll(): void {
 /** The once-a-second checks: `save` points and automatic WAL rewrites (auto-aof-rewrite-*). */
 export function cron(): void {
   if (st.job !== null || persistState.loading) return;
+  // A degraded backup is compared and recopied every 10 s until it is whole again.
+  const tier = st.tier;
+  if (tier !== null && tier.state === 'degraded' && Date.now() - lastResilver > 10000) {
+    lastResilver = Date.now();
+    tier.state = 'ok';
+    tier.resilver();
+  }
   const changes = ksStats.dirty - serverStats.dirtyAtLastSave;
   const elapsed = Date.now() / 1000 - serverStats.lastSave;
   for (const sp of config.save as { seconds: number; changes: number }[]) {
@@ -458,6 +512,8 @@ export function cron(): void {
     }
   }
 }
+
+let lastResilver = 0;
 
 /** SHUTDOWN / SIGTERM: WAL synced; a snapshot when asked (or when save points exist and not NOSAVE). */
 export function shutdownPersistence(save: boolean | null): string | null {
@@ -598,7 +654,13 @@ export function infoFields(): [string, string | number][] {
     ['snapshot_current_seq', st.lastSnapshotSeq],
     ['recovered_from', st.recoveredFrom],
     ['recovered_wal_records', st.replayedRecords],
+    ['wal_mirrored', wal !== null && wal.mirroring ? 1 : 0],
+    ['wal_deferred_rolls', wal?.deferredRolls ?? 0],
+    ['wal_checkpointer_pending', st.checkpointer?.pending() ?? 0],
+    ['wal_indexed_segments', st.checkpointer?.stats().indexed ?? 0],
   );
+  if (st.tier !== null) fields.push(...st.tier.info());
+  else fields.push(['backup_state', 'off']);
   return fields;
 }
 

@@ -33,11 +33,18 @@ export interface WalOptions {
   segmentSize: number;
   /** Number of the segment to append to (a new one is created when absent) and the seq it starts after. */
   segment: number;
-  /** Bytes of valid records already in that segment (recovery truncated any torn tail). */
+  /** Bytes of valid records already in that segment (recovery truncated any torn tail), and its first seq. */
   segmentBytes: number;
+  segmentFirstSeq?: number;
+  /** False while the checkpointer lags: the segment grows past segmentSize instead of rolling. */
+  canRoll?: () => boolean;
   lastSeq: number;
-  /** Called with a closed segment (its number, path, fd still open and the seqs it holds). */
+  /** Called with a closed segment (its number, path and the seqs it holds). */
   onClosed?: (seg: ClosedSegment) => void;
+  /** backup-dir's wal/: the current segment is mirrored there record by record (tiers.ts). */
+  mirrorDir?: string;
+  /** The mirror failed (it is dropped; the backup tier resilvers it later). */
+  onMirrorFailed?: (err: unknown) => void;
 }
 
 export interface ClosedSegment {
@@ -69,18 +76,28 @@ export class Wal {
   private retryTimer: NodeJS.Timeout | null = null;
   /** fds of rolled segments whose sync is still running (closed when it returns). */
   private readonly onClosed?: (seg: ClosedSegment) => void;
+  private readonly canRoll?: () => boolean;
+  /** Rolls deferred because the checkpointer lagged (INFO). */
+  deferredRolls = 0;
   // INFO
   totalBytes = 0;
   lastFsyncMs = 0;
   lastWriteError = '';
   fsyncCount = 0;
   private closed = false;
+  /** The backup copy of the current segment (-1: none or failed). */
+  private mirrorFd = -1;
+  private readonly mirrorDir: string | null;
+  private readonly onMirrorFailed?: (err: unknown) => void;
 
   constructor(o: WalOptions) {
+    this.mirrorDir = o.mirrorDir ?? null;
+    this.onMirrorFailed = o.onMirrorFailed;
     this.walDir = o.walDir;
     this.fsync = o.fsync;
     this.segmentSize = o.segmentSize;
     this.onClosed = o.onClosed;
+    this.canRoll = o.canRoll;
     fs.mkdirSync(o.walDir, { recursive: true });
     this.segNo = o.segment;
     this.writtenSeq = this.syncedSeq = this.bufLastSeq = o.lastSeq;
@@ -89,7 +106,17 @@ export class Wal {
       this.fd = fs.openSync(file, 'r+');
       fs.ftruncateSync(this.fd, o.segmentBytes);
       this.segBytes = o.segmentBytes;
-      this.segFirstSeq = -1; // read from the header by the caller when needed
+      if (this.mirrorDir !== null) {
+        // The mirror starts as a copy of the segment appending resumes in.
+        this.mirrorOp(() => {
+          fs.mkdirSync(this.mirrorDir!, { recursive: true });
+          const m = path.join(this.mirrorDir!, segmentName(o.segment));
+          fs.copyFileSync(file, m);
+          this.mirrorFd = fs.openSync(m, 'r+');
+          fs.fdatasyncSync(this.mirrorFd);
+        });
+      }
+      this.segFirstSeq = o.segmentFirstSeq ?? -1;
     } else {
       this.fd = this.createSegment(o.segment, o.lastSeq + 1);
       this.segBytes = SEG_HEADER;
@@ -101,10 +128,42 @@ export class Wal {
   private createSegment(n: number, firstSeq: number): number {
     const file = path.join(this.walDir, segmentName(n));
     const fd = fs.openSync(file, 'w');
-    fs.writeSync(fd, encodeHeader(firstSeq));
+    const header = encodeHeader(firstSeq);
+    fs.writeSync(fd, header);
     fs.fdatasyncSync(fd);
     fsyncDir(this.walDir);
+    if (this.mirrorDir !== null) {
+      this.mirrorOp(() => {
+        const oldMirror = this.mirrorFd;
+        // A running fdatasync may still use the old mirror fd: close it once that returns.
+        if (oldMirror !== -1) {
+          if (this.syncing) setTimeout(() => closeQuietly(oldMirror), 1000).unref();
+          else closeQuietly(oldMirror);
+        }
+        fs.mkdirSync(this.mirrorDir!, { recursive: true });
+        this.mirrorFd = fs.openSync(path.join(this.mirrorDir!, segmentName(n)), 'w');
+        fs.writeSync(this.mirrorFd, header);
+        fs.fdatasyncSync(this.mirrorFd);
+        fsyncDir(this.mirrorDir!);
+      });
+    }
     return fd;
+  }
+
+  /** Runs a mirror operation; a failure drops the mirror (the primary goes on alone, INFO says so). */
+  private mirrorOp(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (this.mirrorFd !== -1) closeQuietly(this.mirrorFd);
+      this.mirrorFd = -1;
+      log.error({ err: String(e) }, 'WAL mirror to backup-dir failed: continuing on the primary only');
+      this.onMirrorFailed?.(e);
+    }
+  }
+
+  get mirroring(): boolean {
+    return this.mirrorFd !== -1;
   }
 
   /** appendfsync changed (CONFIG SET): everysec runs a timer, the others do not. */
@@ -181,19 +240,30 @@ export class Wal {
   flush(): boolean {
     if (this.bufLen === 0 || this.closed) return true;
     try {
+      // Explicit positions: a resumed segment is opened r+ (its file position is 0).
       let off = 0;
-      while (off < this.bufLen) off += fs.writeSync(this.fd, this.buf, off, this.bufLen - off);
+      while (off < this.bufLen) off += fs.writeSync(this.fd, this.buf, off, this.bufLen - off, this.segBytes + off);
     } catch (e) {
       this.writeFailed(e as NodeJS.ErrnoException);
       return false;
     }
     if (persistState.writeError !== '') this.writeRecovered();
+    if (this.mirrorFd !== -1) {
+      this.mirrorOp(() => {
+        let off = 0;
+        while (off < this.bufLen) off += fs.writeSync(this.mirrorFd, this.buf, off, this.bufLen - off, this.segBytes + off);
+      });
+    }
     this.segBytes += this.bufLen;
     this.totalBytes += this.bufLen;
     this.writtenSeq = this.bufLastSeq;
     this.bufLen = 0;
     if (this.buf.length > 8 << 20) this.buf = Buffer.allocUnsafe(1 << 20);
-    if (this.segBytes >= this.segmentSize) this.roll();
+    if (this.segBytes >= this.segmentSize) {
+      // A bounded queue of closed segments: while the checkpointer lags, keep appending here.
+      if (this.canRoll === undefined || this.canRoll()) this.roll();
+      else this.deferredRolls++;
+    }
     if (this.fsync === 'always') this.syncNow();
     else {
       this.updateGate();
@@ -204,12 +274,36 @@ export class Wal {
 
   /** Starts an fdatasync of everything written so far (group commit: one at a time). */
   syncNow(): void {
-    if (this.syncing || this.closed || this.syncedSeq >= this.writtenSeq) return;
+    if (this.syncing || this.closed) return;
+    if (this.syncedSeq >= this.writtenSeq) {
+      // Already covered (a roll synced the segment): release whoever waits for it.
+      this.updateGate();
+      releaseHeldOutput();
+      return;
+    }
     this.syncing = true;
     const target = this.writtenSeq;
     const fd = this.fd;
     const t0 = performance.now();
-    fs.fdatasync(fd, (err) => {
+    // With a backup tier both copies are synced; the write is durable when both are.
+    const mfd = this.mirrorFd;
+    let waiting = mfd !== -1 ? 2 : 1;
+    let failed: NodeJS.ErrnoException | null = null;
+    const done = (err: NodeJS.ErrnoException | null, mirror: boolean): void => {
+      if (err && mirror) {
+        if (mfd === this.mirrorFd)
+          this.mirrorOp(() => {
+            throw err;
+          });
+      } else if (err) failed = err;
+      if (--waiting === 0) this.synced(failed, target, t0);
+    };
+    fs.fdatasync(fd, (err) => done(err, false));
+    if (mfd !== -1) fs.fdatasync(mfd, (err) => done(err, true));
+  }
+
+  private synced(err: NodeJS.ErrnoException | null, target: number, t0: number): void {
+    {
       this.syncing = false;
       if (err) {
         log.error({ err: String(err) }, 'WAL fdatasync failed');
@@ -224,7 +318,7 @@ export class Wal {
         releaseHeldOutput();
         if (this.writtenSeq > this.syncedSeq) this.syncNow();
       }
-    });
+    }
   }
 
   /** Closes the current segment and starts the next (called after a write crossed segmentSize). */
@@ -240,6 +334,7 @@ export class Wal {
     // `always`, and before its index file is written: sync it here (once per segment, rare).
     try {
       fs.fdatasyncSync(oldFd);
+      if (this.mirrorFd !== -1) this.mirrorOp(() => fs.fdatasyncSync(this.mirrorFd));
       this.syncedSeq = this.writtenSeq;
     } catch (e) {
       log.error({ err: String(e), file: old.file }, 'WAL sync of a closed segment failed');
@@ -293,6 +388,7 @@ export class Wal {
     if (this.closed) return;
     try {
       fs.fdatasyncSync(this.fd);
+      if (this.mirrorFd !== -1) this.mirrorOp(() => fs.fdatasyncSync(this.mirrorFd));
       this.syncedSeq = this.writtenSeq;
       this.updateGate();
       releaseHeldOutput();
@@ -314,6 +410,7 @@ export class Wal {
     if (this.everysecTimer !== null) clearInterval(this.everysecTimer);
     if (this.retryTimer !== null) clearInterval(this.retryTimer);
     closeQuietly(this.fd);
+    if (this.mirrorFd !== -1) closeQuietly(this.mirrorFd);
   }
 
   get pendingBytes(): number {
