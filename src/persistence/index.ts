@@ -60,6 +60,8 @@ const st = {
   walBytesBase: 0,
   tier: null as BackupTier | null,
   checkpointer: null as Checkpointer | null,
+  /** A BGSAVE asked inside EXEC starts once the transaction's unit is emitted. */
+  deferredStart: false,
 };
 
 const walConsumer = (u: PropUnit): void => st.wal!.append(u);
@@ -310,7 +312,7 @@ export function configChanged(name: string): void {
 // ---- snapshots ----
 
 export function snapshotInProgress(): boolean {
-  return st.job !== null;
+  return st.job !== null || st.deferredStart;
 }
 
 function startJob(): SnapshotJob {
@@ -389,7 +391,7 @@ function walBytes(): number {
 
 /** SAVE: the whole snapshot now, blocking. Returns an error text or null. */
 export function saveSync(): string | null {
-  if (st.job !== null) return 'ERR Background save already in progress';
+  if (snapshotInProgress()) return 'ERR Background save already in progress';
   const dirty = ksStats.dirty;
   let job: SnapshotJob | null = null;
   try {
@@ -408,6 +410,16 @@ export function saveSync(): string | null {
 
 /** BGSAVE: a fork-less snapshot in steps between commands. */
 export function bgsave(rewrite = false): void {
+  if (prop.ops.length !== 0) {
+    // Inside EXEC after writes: the snapshot must start after this unit has a seq (else it would hold
+    // effects its seq says are still to be replayed).
+    st.deferredStart = true;
+    setImmediate(() => {
+      st.deferredStart = false;
+      bgsave(rewrite);
+    });
+    return;
+  }
   const dirty = ksStats.dirty;
   if (rewrite) st.wal?.rollNow();
   st.jobIsRewrite = rewrite;
@@ -447,7 +459,7 @@ export function bgsave(rewrite = false): void {
 
 /** BGSAVE [SCHEDULE]: Redis' reply texts. */
 export function bgsaveCommand(schedule: boolean): { ok: string } | { err: string } {
-  if (st.job !== null) {
+  if (snapshotInProgress()) {
     if (schedule) {
       st.scheduled = true;
       return { ok: 'Background saving scheduled' };
@@ -460,7 +472,7 @@ export function bgsaveCommand(schedule: boolean): { ok: string } | { err: string
 
 /** BGREWRITEAOF: a snapshot as the new base, then the WAL below it is dropped. */
 export function bgrewriteaofCommand(): { ok: string } | { err: string } {
-  if (st.job !== null) {
+  if (snapshotInProgress()) {
     if (st.jobIsRewrite) return { err: 'ERR Background append only file rewriting already in progress' };
     st.rewriteScheduled = true;
     return { ok: 'Background append only file rewriting scheduled' };

@@ -312,6 +312,7 @@ export class Wal {
       }
       this.fsyncCount++;
       this.lastFsyncMs = performance.now() - t0;
+      if (persistState.writeError !== '') this.writeRecovered();
       if (target > this.syncedSeq) this.syncedSeq = target;
       if (this.fsync === 'always') {
         this.updateGate();
