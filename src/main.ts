@@ -249,6 +249,11 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
+  // From the first accepted connection until recovery ends, commands answer -LOADING.
+  persistState.loading = true;
+  infoHooks.persistence = persistenceInfo;
+  setLoadingProbe(() => persistState.loading);
+  persistenceHooks.afterFlushAll = afterFlushAll;
   try {
     await server.listen();
   } catch (e) {
@@ -258,9 +263,6 @@ export async function main(argv: string[]): Promise<void> {
   serverInfo.tcpPort = server.port;
 
   // Recovery runs while the server answers: clients get -LOADING until it is done.
-  infoHooks.persistence = persistenceInfo;
-  setLoadingProbe(() => persistState.loading);
-  persistenceHooks.afterFlushAll = afterFlushAll;
   try {
     await startPersistence({ fromBackup: cli.fromBackup });
   } catch (e) {

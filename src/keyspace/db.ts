@@ -154,6 +154,19 @@ export class Db {
     listener.modified(this, key);
   }
 
+  /**
+   * Bulk load (snapshot/RDB at start, DEBUG RELOAD): no copy-on-access, no dirty count, no WATCH;
+   * listeners hear only of object values (the range-index catalog tracks its stubs).
+   */
+  loadEntry(key: string, v: Value, expireAt: number | undefined): void {
+    const old = this.dict.get(key);
+    this.dict.set(key, v);
+    if (expireAt !== undefined) this.expires.set(key, expireAt);
+    else if (old !== undefined && this.expires.size !== 0) this.expires.delete(key);
+    if (old !== undefined && old !== v && typeof old === 'object' && old.free) old.free();
+    if (typeof v === 'object') listener.modified(this, key);
+  }
+
   /** Replaces the value in place (same key, TTL kept), e.g. APPEND/INCR results. */
   update(key: string, v: Value): void {
     if (cow.hook !== null) cow.hook(this, key);

@@ -316,8 +316,13 @@ export function snapshotInProgress(): boolean {
 }
 
 function startJob(): SnapshotJob {
-  // Records up to prop.seq are in the keyspace; the snapshot is the keyspace after that seq.
-  st.wal?.flush();
+  // Records up to prop.seq are in the keyspace; the snapshot is the keyspace after that seq. A new
+  // segment starts here (unless the current one is small), so recovery from this snapshot reads only
+  // what follows it and retention can drop the segments before it whole.
+  if (st.wal !== null) {
+    if (st.wal.segBytes > 1 << 20) st.wal.rollNow();
+    else st.wal.flush();
+  }
   const job = new SnapshotJob(st.dataDir, prop.seq);
   st.job = job;
   st.lastBgsaveStart = Date.now();
@@ -424,11 +429,20 @@ export function bgsave(rewrite = false): void {
   if (rewrite) st.wal?.rollNow();
   st.jobIsRewrite = rewrite;
   const job = startJob();
+  let lastEnd = performance.now();
+  let lastCommands = serverStats.totalCommands;
   const tick = (): void => {
     if (st.job !== job) return; // aborted
+    // Share the loop with clients: when commands ran since the last step, take about as long as they
+    // had (0.25..2 ms); an idle server gets 20 ms steps.
+    const now = performance.now();
+    const busy = serverStats.totalCommands !== lastCommands;
+    const budget = busy ? Math.min(2, Math.max(0.25, now - lastEnd)) : 20;
     let done: boolean;
     try {
-      done = job.step(5);
+      done = job.step(budget);
+      lastEnd = performance.now();
+      lastCommands = serverStats.totalCommands;
     } catch (e) {
       st.lastStatus = 'err';
       job.abort();

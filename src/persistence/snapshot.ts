@@ -308,9 +308,7 @@ export function* loadRdbFile(file: string, progress?: (done: number, total: numb
       if (typeof v === 'object' && v.free) v.free();
       continue;
     }
-    const db = keyspace.dbs[it.db];
-    db.set(it.key, it.value);
-    if (it.expireAtMs !== undefined) db.setExpire(it.key, it.expireAtMs);
+    keyspace.dbs[it.db].loadEntry(it.key, it.value, it.expireAtMs);
     res.keys++;
     if ((res.keys & 255) === 0 && performance.now() - t0 > 20) {
       const p = r.progress();
