@@ -5,6 +5,8 @@
 // rep), measures server CPU from /proc, compares memory per key, prints a table and writes
 // docs/benchmarks.md. Plain Node, no dependencies. `node bench/run.js --help` for the flags.
 // Method: /work/shared/reference/perf.md (2-core box: at -P 1 redis-benchmark is the bottleneck).
+// Persistence (AOF/WAL throughput, restart time, BGSAVE under load): bench/persistence.js, run with
+// --persistence or --only persistence; it requires this file for its helpers (exported at the end).
 
 // ---------------------------------------------------------------------------------------------
 // Loads. Add a row to benchmark another command. Fields:
@@ -94,6 +96,12 @@ const HELP = `Usage: npm run bench -- [flags]      (or: node bench/run.js [flags
   --no-mem          skip the memory test
   --no-snapshot     skip the range-index snapshot test (bench/ri-snapshot.js)
   --snapshot-mb N   size of the tree for the snapshot test (default 1024; 128 with --quick)
+  --no-persistence  skip the persistence benchmarks (bench/persistence.js: AOF/WAL throughput with
+                    everysec and always, restart time with 1 M keys, BGSAVE under load), which run
+                    after the others by default; "--only persistence" runs them alone (and only
+                    updates their section of the markdown file). Skipped, the file keeps the
+                    persistence section of an earlier run, marked as such.
+                    More knobs: node bench/persistence.js --help
   --timeout S       seconds before one redis-benchmark run is killed (default 300)
   --out FILE        markdown output (default docs/benchmarks.md)
   --no-write        do not write the markdown file
@@ -110,9 +118,9 @@ function parseArgs(argv) {
     reps: 1, n: 200000, nSet: false, quick: false, only: null, all: false, pipelines: [1, 16],
     clients: 50, warmup: 20000, warmupSet: false, memKeys: 1000000, memKeysSet: false, mem: true,
     timeout: 300, out: path.join(ROOT, 'docs', 'benchmarks.md'), write: true, list: false,
-    snapshot: true, snapshotMb: 1024, snapshotMbSet: false,
+    snapshot: true, snapshotMb: 1024, snapshotMbSet: false, persistence: true, repsSet: false,
   };
-  if (env.BENCH_REPS) o.reps = posInt(env.BENCH_REPS, 'BENCH_REPS');
+  if (env.BENCH_REPS) { o.reps = posInt(env.BENCH_REPS, 'BENCH_REPS'); o.repsSet = true; }
   if (env.BENCH_N) { o.n = posInt(env.BENCH_N, 'BENCH_N'); o.nSet = true; }
   if (env.BENCH_QUICK && env.BENCH_QUICK !== '0') o.quick = true;
   if (env.BENCH_ONLY) o.only = list(env.BENCH_ONLY);
@@ -127,7 +135,7 @@ function parseArgs(argv) {
       return argv[++i];
     };
     switch (a) {
-      case '--reps': o.reps = posInt(val(), a); break;
+      case '--reps': o.reps = posInt(val(), a); o.repsSet = true; break;
       case '--n': o.n = posInt(val(), a); o.nSet = true; break;
       case '--quick': o.quick = true; break;
       case '--only': o.only = list(val()); break;
@@ -139,6 +147,8 @@ function parseArgs(argv) {
       case '--no-mem': o.mem = false; break;
       case '--no-snapshot': o.snapshot = false; break;
       case '--snapshot-mb': o.snapshotMb = posInt(val(), a); o.snapshotMbSet = true; break;
+      case '--persistence': o.persistence = true; break;
+      case '--no-persistence': o.persistence = false; o.noPersistence = true; break;
       case '--timeout': o.timeout = posInt(val(), a); break;
       case '--out': o.out = path.resolve(val()); break;
       case '--no-write': o.write = false; break;
@@ -155,10 +165,11 @@ function parseArgs(argv) {
   }
   const names = new Set(TESTS.map((t) => t.name));
   if (o.only) {
-    for (const x of o.only) if (x !== 'mem' && x !== 'snapshot' && !names.has(x)) die(`--only: unknown test "${x}"; known: ${[...names].join(',')},mem`);
+    for (const x of o.only) if (x !== 'mem' && x !== 'snapshot' && x !== 'persistence' && !names.has(x)) die(`--only: unknown test "${x}"; known: ${[...names].join(',')},mem,snapshot,persistence`);
     o.tests = TESTS.filter((t) => o.only.includes(t.name));
     o.mem = o.mem && o.only.includes('mem');
     o.snapshot = o.snapshot && o.only.includes('snapshot');
+    o.persistence = !o.noPersistence && o.only.includes('persistence');
   } else {
     o.tests = TESTS.filter((t) => o.all || !t.off);
   }
@@ -496,25 +507,53 @@ function which(bin) {
 function shQuote(s) { return /^[\w@%+=:,./{}<>-]+$/.test(s) ? s : `'${String(s).replace(/'/g, `'\\''`)}'`; }
 
 // Display forms of the two server command lines ({port}/{dir} are placeholders).
-function redisArgv(port, dir) {
-  return ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+// `extra`: more `--directive value` pairs; one that is already in the base list replaces its value
+// there (so the command line shows each directive once), the others are appended.
+function withDirectives(base, extra) {
+  const out = [...base];
+  for (let i = 0; i + 1 < extra.length; i += 2) {
+    const at = out.findIndex((a, j) => a === extra[i] && j % 2 === 0);
+    if (at >= 0) out[at + 1] = extra[i + 1];
+    else out.push(extra[i], extra[i + 1]);
+  }
+  return out;
 }
-function strataCommand(port, dir) {
+function redisArgv(port, dir, extra = []) {
+  return ['redis-server', ...withDirectives(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], extra)];
+}
+function strataCommand(port, dir, extra = []) {
   const custom = process.env.STRATA_CMD;
   if (custom) {
     let c = custom.includes('{port}') ? custom : `${custom} --port {port}`;
     c = c.split('{port}').join(String(port)).split('{dir}').join(shQuote(dir));
+    if (extra.length) c += ` ${extra.map(shQuote).join(' ')}`;
     return { display: c, file: '/bin/sh', args: ['-c', `exec ${c}`] };
   }
-  const args = ['--single-threaded-gc', path.join('bin', 'strata-server'), '--port', String(port), '--dir', dir, '--save', ''];
+  // --appendonly no spelled out, as for Redis: the throughput and memory tables compare both without persistence
+  // whatever Strata's default is (bench/persistence.js turns it on for both).
+  const args = ['--single-threaded-gc', path.join('bin', 'strata-server'), ...withDirectives(['--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'], extra)];
   return { display: ['node', ...args].map(shQuote).join(' '), file: process.execPath, args };
 }
 
+// CPU pinning: [file, args] run under `taskset -c cpus` when cpus is given (and taskset exists).
+// taskset execs the program, so the pid (CPU and RSS accounting) is the program's own.
+let tasksetPath;
+function pinned(cpus, file, args) {
+  if (tasksetPath === undefined) tasksetPath = which('taskset');
+  if (!cpus || !tasksetPath) return [file, args];
+  return [tasksetPath, ['-c', String(cpus), file, ...args]];
+}
+
 class Server {
-  constructor(side, root) {
+  // o.extra: more server arguments (both sides get the same), o.cpus: taskset CPU list,
+  // o.dir: a fixed data directory (restarts on the same data); default: a new one per start.
+  constructor(side, root, o = {}) {
     this.side = side; // 'redis' | 'strata'
     this.label = side === 'redis' ? 'Redis' : 'Strata';
     this.root = root;
+    this.extra = o.extra || [];
+    this.cpus = o.cpus || null;
+    this.fixedDir = o.dir || null;
     this.proc = null;
     this.exit = null;
     this.broken = null; // reason the remaining runs on this server are skipped
@@ -522,25 +561,39 @@ class Server {
     this.setupDone = new Set();
   }
   get pid() { return this.proc.pid; }
-  async start(tag) {
+  async start(tag, readyTimeoutMs = 30000) {
+    await this.launch(tag);
+    await this.waitReady(readyTimeoutMs);
+  }
+  // Spawns the server (a new port; a new data dir unless fixed). this.spawnedAt: hrtime (ns) of the spawn.
+  async launch(tag) {
     checkAborted();
     this.port = await freePort();
-    this.dir = fs.mkdtempSync(path.join(this.root, `${this.side}-${tag}-`));
+    this.dir = this.fixedDir || fs.mkdtempSync(path.join(this.root, `${this.side}-${tag}-`));
     this.log = path.join(this.root, `${this.side}-${tag}.log`);
     const logFd = fs.openSync(this.log, 'w');
     let file;
     let args;
     if (this.side === 'redis') {
-      [file, ...args] = redisArgv(this.port, this.dir);
+      [file, ...args] = redisArgv(this.port, this.dir, this.extra);
       this.display = [file, ...args].map(shQuote).join(' ');
     } else {
-      ({ file, args, display: this.display } = strataCommand(this.port, this.dir));
+      ({ file, args, display: this.display } = strataCommand(this.port, this.dir, this.extra));
     }
-    this.proc = track(spawn(file, args, { cwd: ROOT, stdio: ['ignore', logFd, logFd] }));
+    [file, args] = pinned(this.cpus, file, args);
+    if (this.cpus && tasksetPath) this.display = `taskset -c ${this.cpus} ${this.display}`;
+    this.exit = null;
+    this.broken = null;
+    this.deathReported = false;
+    this.spawnedAt = process.hrtime.bigint();
+    const proc = track(spawn(file, args, { cwd: ROOT, stdio: ['ignore', logFd, logFd] }));
+    this.proc = proc;
     fs.closeSync(logFd);
-    this.proc.once('exit', (code, signal) => { this.exit = { code, signal }; });
-    this.proc.once('error', (e) => { this.exit = { error: e.message }; });
-    const deadline = Date.now() + 30000;
+    proc.once('exit', (code, signal) => { if (this.proc === proc) this.exit = { code, signal }; });
+    proc.once('error', (e) => { if (this.proc === proc) this.exit = { error: e.message }; });
+  }
+  async waitReady(timeoutMs = 30000) {
+    const deadline = Date.now() + timeoutMs;
     let last = null;
     while (Date.now() < deadline) {
       if (this.exit) throw new Error(`${this.label} exited during startup (${this.exitText()}); command: ${this.display}\n${this.logTail()}`);
@@ -551,7 +604,7 @@ class Server {
       } catch (e) { last = e.message; }
       await sleep(100);
     }
-    throw new Error(`${this.label} not ready on port ${this.port} after 30 s (${last}); command: ${this.display}\n${this.logTail()}`);
+    throw new Error(`${this.label} not ready on port ${this.port} after ${timeoutMs / 1000} s (${last}); command: ${this.display}\n${this.logTail()}`);
   }
   exitText() {
     const e = this.exit || {};
@@ -570,11 +623,19 @@ class Server {
     while (!this.exit && Date.now() < deadline) await sleep(25);
     if (!this.exit) { this.proc.kill('SIGKILL'); while (!this.exit) await sleep(25); }
   }
+  // kill -9 (a crash), then wait until it is gone.
+  async kill9() {
+    if (!this.proc || this.exit) return;
+    this.proc.kill('SIGKILL');
+    const deadline = Date.now() + 10000;
+    while (!this.exit && Date.now() < deadline) await sleep(5);
+    if (!this.exit) throw new Error(`${this.label} (pid ${this.pid}) still running 10 s after SIGKILL`);
+  }
 }
 
-async function startPair(root, tag) {
-  const redis = new Server('redis', root);
-  const strata = new Server('strata', root);
+async function startPair(root, tag, o = {}) {
+  const redis = new Server('redis', root, o);
+  const strata = new Server('strata', root, o);
   const r = await Promise.allSettled([redis.start(tag), strata.start(tag)]);
   const bad = r.filter((x) => x.status === 'rejected');
   if (bad.length) throw new Error(bad.map((x) => x.reason.message).join('\n'));
@@ -631,7 +692,8 @@ async function benchOnce(srv, other, test, P, n, opts) {
   const t0 = process.hrtime.bigint();
   const res = await new Promise((resolve) => {
     checkAborted();
-    const child = track(spawn('redis-benchmark', argv, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const [file, args] = pinned(opts.loadCpus, 'redis-benchmark', argv);
+    const child = track(spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -671,7 +733,10 @@ async function benchOnce(srv, other, test, P, n, opts) {
   const rps = parseFloat(cols[1]);
   if (!Number.isFinite(rps)) return fail(`cannot parse redis-benchmark output ${JSON.stringify(rows[rows.length - 1])}`);
   const otherSecs = sysSecs - srvSecs - othSecs - clientSecs - selfSecs;
-  return { rps, srvSecs, clientSecs, otherCores: Math.max(0, otherSecs) / secs, secs };
+  // redis-benchmark 7 --csv: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  const ms = (i) => (cols.length > i ? parseFloat(cols[i].replace(/"/g, '')) : NaN);
+  const lat = { avg: ms(2), min: ms(3), p50: ms(4), p95: ms(5), p99: ms(6), max: ms(7) };
+  return { rps, srvSecs, clientSecs, otherCores: Math.max(0, otherSecs) / secs, secs, lat };
 }
 
 async function ping(port) {
@@ -936,7 +1001,16 @@ function envInfo() {
   };
 }
 
-function writeMarkdown(opts, env, cmdInfo, tput, summary, memSum, snap) {
+function writeMarkdown(opts, env, cmdInfo, tput, summary, memSum, snap, persMd) {
+  // The persistence section (bench/persistence.js) has its own header; when it did not run this time,
+  // the one of the earlier run is kept (it says when and how it was made).
+  const persistence = require('./persistence.js');
+  let persSection = persMd;
+  if (!persSection) {
+    let old = '';
+    try { old = fs.readFileSync(opts.out, 'utf8'); } catch { /* no earlier file */ }
+    persSection = persistence.extractSection(old, true);
+  }
   const L = [];
   L.push('# Strata vs Redis benchmarks', '');
   L.push(`Generated by \`npm run bench\` (bench/run.js) on ${env.date}. Overwritten by every run; do not edit by hand.`, '');
@@ -985,6 +1059,7 @@ function writeMarkdown(opts, env, cmdInfo, tput, summary, memSum, snap) {
   }
   const warn = warnings(tput);
   if (warn.length) { L.push('redis-benchmark warnings:', ''); for (const w of warn) L.push(`- ${w}`); L.push(''); }
+  if (persSection) L.push(persSection, '');
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
   fs.writeFileSync(opts.out, `${L.join('\n')}\n`);
 }
@@ -1010,7 +1085,7 @@ async function main() {
   if (!process.env.STRATA_CMD && !fs.existsSync(path.join(ROOT, 'bin', 'strata-server'))) {
     die('bin/strata-server not found; run from the repo via `npm run bench`, or set STRATA_CMD (see --help)');
   }
-  if (!opts.tests.length && !opts.mem && !opts.snapshot) die('nothing to run');
+  if (!opts.tests.length && !opts.mem && !opts.snapshot && !opts.persistence) die('nothing to run');
 
   const env = envInfo();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-'));
@@ -1053,6 +1128,12 @@ async function main() {
     progress(`range-index snapshot: ${opts.snapshotMb} MiB tree (bench/ri-snapshot.js)`);
     snap = riSnapshot(opts);
   }
+  let pers = null;
+  if (opts.persistence) {
+    checkAborted();
+    const persistence = require('./persistence.js');
+    pers = await persistence.run(persistence.optionsFrom(opts), progress);
+  }
   checkAborted();
   await cleanup();
 
@@ -1073,12 +1154,19 @@ async function main() {
   if (snap) out.push('', snap.text || `range-index snapshot: FAIL ${snap.error}`);
   const warn = warnings(tput);
   if (warn.length) { out.push('', 'redis-benchmark warnings:'); for (const w of warn) out.push(`  ${w}`); }
+  if (pers) out.push('', pers.text);
   if (opts.write) {
-    writeMarkdown(opts, env, cmdInfo, tput, summary, memSum, snap);
+    if (pers && !tput && !mem && !snap) {
+      // persistence alone: only its section of the file is replaced (or appended)
+      require('./persistence.js').writeSection(opts.out, pers.markdown);
+    } else {
+      writeMarkdown(opts, env, cmdInfo, tput, summary, memSum, snap, pers && pers.markdown);
+    }
     out.push('', `wrote ${path.relative(process.cwd(), opts.out) || opts.out}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
-  const failed = (summary && summary.failures.length) || (mem && Object.values(mem).some((w) => (w.redis && w.redis.error) || (w.strata && w.strata.error)));
+  const failed = (summary && summary.failures.length) || (mem && Object.values(mem).some((w) => (w.redis && w.redis.error) || (w.strata && w.strata.error))) ||
+    (pers && pers.failures.length);
   return failed ? 1 : 0;
 }
 
@@ -1100,11 +1188,20 @@ function describeSetup(t, side) {
   return `${cmds.length} pipelined ${names} command${cmds.length > 1 ? 's' : ''}${t.once ? ', once per server' : ', before every run'}`;
 }
 
-main().then(
-  (code) => cleanup().then(() => process.exit(code)),
-  (e) => {
-    if (aborted) return; // the signal handler cleans up and exits
-    process.stderr.write(`bench: ${e && e.message ? e.message : e}\n`);
-    cleanup().then(() => process.exit(1));
-  },
-);
+// Helpers for bench/persistence.js (which requires this file; main runs only when run directly).
+module.exports = {
+  ROOT, Conn, RespError, withConn, Server, startPair, benchOnce, serverDead, ping, pinned, which, shQuote, freePort,
+  procCpu, rssBytes, sleep, checkAborted, cleanup, isAborted: () => aborted, tmpDirs, track, envInfo,
+  median, geomean, fmtOps, fmtRatio, fmtUs, fmtBytes, textTable, mdTable, redisArgv, strataCommand,
+};
+
+if (require.main === module) {
+  main().then(
+    (code) => cleanup().then(() => process.exit(code)),
+    (e) => {
+      if (aborted) return; // the signal handler cleans up and exits
+      process.stderr.write(`bench: ${e && e.message ? e.message : e}\n`);
+      cleanup().then(() => process.exit(1));
+    },
+  );
+}
