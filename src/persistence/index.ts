@@ -53,6 +53,7 @@ const st = {
   loadingDone: 0,
   loadingPhase: '',
   loadedKeys: 0,
+  loadedExpired: 0,
   replayedRecords: 0,
   recoveredFrom: '',
   /** WAL bytes when the last snapshot finished (auto rewrite compares against it). */
@@ -124,6 +125,7 @@ function* loadNewestSnapshot(): Generator<void, SnapshotInfo | null> {
     try {
       const r = yield* loadRdbFile(s.rdb, progress('snapshot'));
       st.loadedKeys = r.keys;
+      st.loadedExpired = r.expired;
       if (r.functions > 0) log.warn({ snapshot: s.name, libraries: r.functions }, 'the snapshot holds function libraries; Strata has no Lua engine yet: skipped');
       log.info({ snapshot: s.name, seq: s.seq, keys: r.keys, expiredSkipped: r.expired }, 'snapshot loaded');
       return s;
@@ -169,6 +171,7 @@ function* recoverGen(): Generator<void, { seq: number; replay: ReplayResult | nu
     // Moving from Redis: its dump.rdb, loaded once, then a snapshot becomes the base of the WAL.
     const r = yield* loadRdbFile(dbfile, progress('rdb'));
     st.loadedKeys = r.keys;
+    st.loadedExpired = r.expired;
     st.recoveredFrom = path.basename(dbfile);
     if (r.functions > 0) log.warn({ file: dbfile, libraries: r.functions }, 'the RDB file holds function libraries; Strata has no Lua engine yet: skipped');
     log.info({ file: dbfile, keys: r.keys, expiredSkipped: r.expired }, 'RDB file loaded');
@@ -315,7 +318,7 @@ export function snapshotInProgress(): boolean {
   return st.job !== null || st.deferredStart;
 }
 
-function startJob(): SnapshotJob {
+function startJob(background = true): SnapshotJob {
   // Records up to prop.seq are in the keyspace; the snapshot is the keyspace after that seq. A new
   // segment starts here (unless the current one is small), so recovery from this snapshot reads only
   // what follows it and retention can drop the segments before it whole.
@@ -323,7 +326,7 @@ function startJob(): SnapshotJob {
     if (st.wal.segBytes > 1 << 20) st.wal.rollNow();
     else st.wal.flush();
   }
-  const job = new SnapshotJob(st.dataDir, prop.seq);
+  const job = new SnapshotJob(st.dataDir, prop.seq, background);
   st.job = job;
   st.lastBgsaveStart = Date.now();
   return job;
@@ -400,7 +403,7 @@ export function saveSync(): string | null {
   const dirty = ksStats.dirty;
   let job: SnapshotJob | null = null;
   try {
-    job = startJob();
+    job = startJob(false);
     job.step(Infinity);
   } catch (e) {
     job?.abort();
@@ -621,17 +624,6 @@ export function infoFields(): [string, string | number][] {
     ['current_save_keys_processed', job?.keys ?? 0],
     ['current_save_keys_total', job?.totalKeys ?? 0],
   ];
-  if (loading) {
-    fields.push(
-      ['loading_start_time', Math.floor(st.loadingStart / 1000)],
-      ['loading_total_bytes', st.loadingTotal],
-      ['loading_rdb_used_mem', 0],
-      ['loading_loaded_bytes', st.loadingDone],
-      ['loading_loaded_perc', perc.toFixed(2)],
-      ['loading_eta_seconds', eta],
-      ['loading_phase', st.loadingPhase],
-    );
-  }
   fields.push(
     ['rdb_changes_since_last_save', ksStats.dirty - serverStats.dirtyAtLastSave],
     ['rdb_bgsave_in_progress', job !== null ? 1 : 0],
@@ -641,7 +633,7 @@ export function infoFields(): [string, string | number][] {
     ['rdb_current_bgsave_time_sec', job !== null ? Math.round((Date.now() - job.startedAt) / 1000) : -1],
     ['rdb_saves', st.snapshotsDone],
     ['rdb_last_cow_size', 0],
-    ['rdb_last_load_keys_expired', 0],
+    ['rdb_last_load_keys_expired', st.loadedExpired],
     ['rdb_last_load_keys_loaded', st.loadedKeys],
     ['aof_enabled', wal !== null ? 1 : 0],
     ['aof_rewrite_in_progress', job !== null && st.jobIsRewrite ? 1 : 0],
@@ -664,6 +656,18 @@ export function infoFields(): [string, string | number][] {
       ['aof_buffer_length', wal.pendingBytes],
       ['aof_pending_bio_fsync', 0],
       ['aof_delayed_fsync', 0],
+    );
+  }
+  // Redis' order: the loading_* fields follow the aof_* ones.
+  if (loading) {
+    fields.push(
+      ['loading_start_time', Math.floor(st.loadingStart / 1000)],
+      ['loading_total_bytes', st.loadingTotal],
+      ['loading_rdb_used_mem', 0],
+      ['loading_loaded_bytes', st.loadingDone],
+      ['loading_loaded_perc', perc.toFixed(2)],
+      ['loading_eta_seconds', eta],
+      ['loading_phase', st.loadingPhase],
     );
   }
   fields.push(

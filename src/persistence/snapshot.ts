@@ -12,7 +12,7 @@
 // is self-contained; redis-server cannot load a file that holds one (it can load all the others).
 import * as fs from 'fs';
 import * as path from 'path';
-import { keyspace, cow, type Db } from '../keyspace/db';
+import { keyspace, cow, type Db, type Value } from '../keyspace/db';
 import { RdbFileWriter, RdbFileReader } from '../keyspace/rdb/file';
 import { log } from '../server/log';
 import { fsyncDir } from './wal';
@@ -110,7 +110,11 @@ export class SnapshotJob {
   /** Progress for INFO: keys written of keys at start. */
   readonly totalKeys: number;
 
-  constructor(dataDir: string, seq: number) {
+  /** False for SAVE: written in one go, nothing can touch the keyspace meanwhile (no hooks, no `seen`). */
+  private readonly background: boolean;
+
+  constructor(dataDir: string, seq: number, background = true) {
+    this.background = background;
     this.seq = seq;
     this.name = SNAP_PREFIX + seq;
     const sd = snapshotsDir(dataDir);
@@ -124,21 +128,29 @@ export class SnapshotJob {
     const dbs = keyspace.dbs;
     this.sizesAtStart = dbs.map((d) => d.dict.size);
     this.totalKeys = this.sizesAtStart.reduce((a, b) => a + b, 0);
-    this.seen = dbs.map((d) => (d.dict.size > 0 ? new Set<string>() : null));
+    this.seen = dbs.map((d) => (d.dict.size > 0 && background ? new Set<string>() : null));
     this.early = dbs.map(() => null);
     this.push(this.w.header());
-    cow.hook = (db, key) => this.beforeAccess(db, key);
-    cow.flushHook = (db) => this.beforeFlush(db);
+    if (background) {
+      cow.hook = (db, key) => this.beforeAccess(db, key);
+      cow.flushHook = (db) => this.beforeFlush(db);
+    }
     this.nextDb();
   }
 
   private push(b: Buffer): void {
+    const batch = this.w.takeBatch();
+    if (batch !== null) {
+      this.chunks.push(batch);
+      this.chunkBytes += batch.length;
+    }
     this.chunks.push(b);
     this.chunkBytes += b.length;
     if (this.chunkBytes >= 1 << 20) this.writeChunks();
   }
 
   private writeChunks(): void {
+    this.flushBatchOnly();
     if (this.chunkBytes === 0) return;
     const b = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.chunkBytes);
     let off = 0;
@@ -152,7 +164,28 @@ export class SnapshotJob {
     const v = db.dict.get(key);
     if (v === undefined) return null;
     this.keys++;
+    this.flushBatch();
     return this.w.entry(key, v, db.expires.get(key));
+  }
+
+  private flushBatchOnly(): void {
+    const batch = this.w.takeBatch();
+    if (batch === null) return;
+    this.chunks.push(batch);
+    this.chunkBytes += batch.length;
+  }
+
+  /** Entries of the iteration go through the writer's batch (no Buffer per key). */
+  private addEntry(key: string, v: Value, exp: number | undefined): void {
+    this.keys++;
+    if (this.w.addEntry(key, v, exp) >= 64 * 1024) this.flushBatch();
+  }
+  private flushBatch(): void {
+    const batch = this.w.takeBatch();
+    if (batch === null) return;
+    this.chunks.push(batch);
+    this.chunkBytes += batch.length;
+    if (this.chunkBytes >= 1 << 20) this.writeChunks();
   }
 
   /** Copy-on-access: a key about to be read or written is written first if the snapshot has not. */
@@ -194,6 +227,7 @@ export class SnapshotJob {
   /** Serialises for about budgetMs (Infinity: to the end). True when every key is written. */
   step(budgetMs: number): boolean {
     if (this.done) return true;
+    if (!this.background) return this.writeAll();
     const t0 = performance.now();
     let n = 0;
     while (this.iter !== null) {
@@ -208,14 +242,32 @@ export class SnapshotJob {
       const key = r.value;
       if (seen.has(key)) continue;
       seen.add(key);
-      const e = this.entryOf(db, key);
-      if (e !== null) this.push(e);
+      const v = db.dict.get(key);
+      if (v !== undefined) this.addEntry(key, v, db.expires.get(key));
       if ((++n & 63) === 0 && performance.now() - t0 > budgetMs) return false;
     }
     this.push(this.w.footer());
     this.writeChunks();
     this.done = true;
     this.detach();
+    return true;
+  }
+
+  /** SAVE: every database in one pass over its entries. */
+  private writeAll(): boolean {
+    const dbs = keyspace.dbs;
+    for (let id = 0; id < dbs.length; id++) {
+      const db = dbs[id];
+      if (db.dict.size === 0) continue;
+      if (id !== this.cur) this.push(this.w.selectDb(id, db.dict.size, db.expires.size));
+      const exp = db.expires;
+      const noTtl = exp.size === 0;
+      for (const [key, v] of db.dict) this.addEntry(key, v, noTtl ? undefined : exp.get(key));
+    }
+    this.iter = null;
+    this.push(this.w.footer());
+    this.writeChunks();
+    this.done = true;
     return true;
   }
 

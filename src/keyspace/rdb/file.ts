@@ -128,7 +128,11 @@ export class RdbFileWriter {
    */
   entry(key: string, value: Value, expireAtMs?: number): Buffer {
     this.inBody('entry');
-    const w = this.start();
+    this.writeEntry(this.start(), key, value, expireAtMs);
+    return this.finish();
+  }
+
+  private writeEntry(w: RdbWriter, key: string, value: Value, expireAtMs: number | undefined): void {
     if (expireAtMs !== undefined) {
       if (!Number.isSafeInteger(expireAtMs)) throw new Error(`invalid expire time ${expireAtMs}`);
       w.byte(RDB_OPCODE_EXPIRETIME_MS);
@@ -146,8 +150,31 @@ export class RdbFileWriter {
     const type = out[at + keyLen];
     out.copyWithin(at + 1, at, at + keyLen);
     out[at] = type;
+  }
+
+  /**
+   * Batched entries for whole-keyspace writers: addEntry() appends to an internal buffer (no Buffer per
+   * key) and returns the batch size; takeBatch() hands the batch over (any other call's chunk starts
+   * with the pending batch).
+   */
+  addEntry(key: string, value: Value, expireAtMs?: number): number {
+    this.inBody('addEntry');
+    if (!this.batching) {
+      this.w.pos = 0;
+      this.batching = true;
+    }
+    this.writeEntry(this.w, key, value, expireAtMs);
+    return this.w.pos;
+  }
+  get batchBytes(): number {
+    return this.batching ? this.w.pos : 0;
+  }
+  takeBatch(): Buffer | null {
+    if (!this.batching) return null;
+    this.batching = false;
     return this.finish();
   }
+  private batching = false;
 
   /** EOF + the checksum of everything returned before (zeros when checksums are off). */
   footer(): Buffer {
@@ -171,7 +198,9 @@ export class RdbFileWriter {
   }
 
   private start(): RdbWriter {
-    this.w.pos = 0;
+    // A pending batch is not lost: the next chunk returned starts with it.
+    if (this.batching) this.batching = false;
+    else this.w.pos = 0;
     return this.w;
   }
 
