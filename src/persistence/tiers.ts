@@ -19,6 +19,8 @@ export type BackupState = 'off' | 'ok' | 'resilvering' | 'degraded';
 interface CopyJob {
   rel: string;
   size: number;
+  /** Part of a resilver (counts toward its progress). */
+  resilver?: boolean;
 }
 
 /** Files under wal/ and snapshots/ (relative paths), without temporaries. */
@@ -95,7 +97,8 @@ export class BackupTier {
       if (rel.endsWith('CURRENT')) continue; // written last, after its snapshot
       if (b.get(rel) !== size) jobs.push({ rel, size });
     }
-    if (p.has(path.join('snapshots', 'CURRENT'))) jobs.push({ rel: path.join('snapshots', 'CURRENT'), size: 0 });
+    const cur = path.join('snapshots', 'CURRENT');
+    if (p.has(cur)) jobs.push({ rel: cur, size: p.get(cur)! });
     if (jobs.length === 0) {
       if (this.state !== 'degraded') this.state = 'ok';
       return;
@@ -104,7 +107,7 @@ export class BackupTier {
     this.resilverTotal = jobs.reduce((a, j) => a + j.size, 0);
     this.resilverDone = 0;
     log.info({ files: jobs.length, bytes: this.resilverTotal, backup: this.backup }, 'backup: resilvering');
-    for (const j of jobs) this.enqueue(j.rel);
+    for (const j of jobs) this.enqueue(j.rel, true);
   }
 
   private pruneEmptyDir(rel: string): void {
@@ -118,14 +121,14 @@ export class BackupTier {
   }
 
   /** Copies one file of the primary (relative path) to the backup, in the background. */
-  enqueue(rel: string): void {
+  enqueue(rel: string, resilver = false): void {
     let size = 0;
     try {
       size = fs.statSync(path.join(this.primary, rel)).size;
     } catch {
       return;
     }
-    this.queue.push({ rel, size });
+    this.queue.push({ rel, size, resilver });
     if (!this.running) {
       this.running = true;
       setImmediate(() => this.pump());
@@ -163,7 +166,7 @@ export class BackupTier {
         copyFileDurable(src, path.join(this.backup, job.rel));
         this.copies++;
       }
-      this.resilverDone += job.size;
+      if (job.resilver === true) this.resilverDone += job.size;
     } catch (e) {
       this.lastError = String(e);
       if (this.state !== 'degraded') log.error({ err: String(e), file: job.rel }, 'backup: copy failed; the backup is degraded until a resilver');
