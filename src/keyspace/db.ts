@@ -291,6 +291,16 @@ export const stats = {
   dirty: 0,
 };
 
+/**
+ * Adds n to the change count (Redis' `server.dirty += n`): Db write methods count 1 each; handlers add
+ * the rest so a command counts per element as Redis 7.0 does (RPUSH of 3 elements: 3). n may be negative
+ * where Redis counts one change for several Db calls (SET EX: set + setExpire); a command that wrote
+ * must still end with a net change of at least 1 (propagation compares the count around it).
+ */
+export function addDirty(n: number): void {
+  stats.dirty += n;
+}
+
 /** The process' databases (SELECT index -> Db). Sized once at startup from `databases`. */
 export const keyspace = {
   dbs: [] as Db[],

@@ -561,8 +561,13 @@ export function shutdownPersistence(save: boolean | null): string | null {
   return err;
 }
 
+const MID_UNIT = 'ERR DEBUG RELOAD/LOADAOF after writes in the same transaction is not supported';
+
 /** DEBUG RELOAD: snapshot, empty the keyspace, load the snapshot back (all blocking). */
 export function debugReload(save: boolean): string | null {
+  // After writes of the same transaction the snapshot would hold part of a unit its seq says is still
+  // to replay (a restart would apply those writes twice).
+  if (prop.ops.length !== 0) return MID_UNIT;
   if (save) {
     const e = saveSync();
     if (e !== null) return e;
@@ -590,6 +595,7 @@ export function debugReload(save: boolean): string | null {
 /** DEBUG LOADAOF: the WAL is flushed and the keyspace rebuilt from snapshot + WAL. */
 export function debugLoadAof(): string | null {
   if (st.wal === null) return null;
+  if (prop.ops.length !== 0) return MID_UNIT;
   st.wal.flushSync();
   for (const db of keyspace.dbs) db.flush();
   setLoading(true, 'loadaof');

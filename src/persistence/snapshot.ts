@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { keyspace, cow, type Db, type Value } from '../keyspace/db';
 import { RdbFileWriter, RdbFileReader } from '../keyspace/rdb/file';
+import { crc64Update } from '../util/crc64';
 import { log } from '../server/log';
 import { fsyncDir } from './wal';
 
@@ -124,7 +125,8 @@ export class SnapshotJob {
     fs.rmSync(this.tmpDir, { recursive: true, force: true });
     fs.mkdirSync(this.tmpDir);
     this.fd = fs.openSync(path.join(this.tmpDir, 'dump.rdb'), 'w');
-    this.w = new RdbFileWriter({ aux: { 'strata-seq': String(seq) } });
+    // Entries of databases not reached yet are built early and written later: the CRC follows the file.
+    this.w = new RdbFileWriter({ aux: { 'strata-seq': String(seq) }, externalCrc: true });
     const dbs = keyspace.dbs;
     this.sizesAtStart = dbs.map((d) => d.dict.size);
     this.totalKeys = this.sizesAtStart.reduce((a, b) => a + b, 0);
@@ -153,11 +155,18 @@ export class SnapshotJob {
     this.flushBatchOnly();
     if (this.chunkBytes === 0) return;
     const b = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.chunkBytes);
+    this.chunks = [];
+    this.chunkBytes = 0;
+    this.writeOut(b);
+  }
+
+  /** CRC-64 of the file as written so far. */
+  private fileCrc: [number, number] = [0, 0];
+  private writeOut(b: Buffer): void {
+    this.fileCrc = crc64Update(this.fileCrc, b);
     let off = 0;
     while (off < b.length) off += fs.writeSync(this.fd, b, off, b.length - off);
     this.bytes += b.length;
-    this.chunks = [];
-    this.chunkBytes = 0;
   }
 
   private entryOf(db: Db, key: string): Buffer | null {
@@ -246,8 +255,8 @@ export class SnapshotJob {
       if (v !== undefined) this.addEntry(key, v, db.expires.get(key));
       if ((++n & 63) === 0 && performance.now() - t0 > budgetMs) return false;
     }
-    this.push(this.w.footer());
     this.writeChunks();
+    this.writeOut(this.w.footerFor(this.fileCrc));
     this.done = true;
     this.detach();
     return true;
@@ -265,8 +274,8 @@ export class SnapshotJob {
       for (const [key, v] of db.dict) this.addEntry(key, v, noTtl ? undefined : exp.get(key));
     }
     this.iter = null;
-    this.push(this.w.footer());
     this.writeChunks();
+    this.writeOut(this.w.footerFor(this.fileCrc));
     this.done = true;
     return true;
   }

@@ -129,9 +129,20 @@ export class Wal {
     const file = path.join(this.walDir, segmentName(n));
     const fd = fs.openSync(file, 'w');
     const header = encodeHeader(firstSeq);
-    fs.writeSync(fd, header);
-    fs.fdatasyncSync(fd);
-    fsyncDir(this.walDir);
+    try {
+      fs.writeSync(fd, header);
+      fs.fdatasyncSync(fd);
+      fsyncDir(this.walDir);
+    } catch (e) {
+      // A half-made segment must not stay: recovery would read it as the next one.
+      closeQuietly(fd);
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        /* nothing more to do */
+      }
+      throw e;
+    }
     if (this.mirrorDir !== null) {
       this.mirrorOp(() => {
         const oldMirror = this.mirrorFd;
@@ -247,7 +258,6 @@ export class Wal {
       this.writeFailed(e as NodeJS.ErrnoException);
       return false;
     }
-    if (persistState.writeError !== '') this.writeRecovered();
     if (this.mirrorFd !== -1) {
       this.mirrorOp(() => {
         let off = 0;
@@ -264,6 +274,7 @@ export class Wal {
       if (this.canRoll === undefined || this.canRoll()) this.roll();
       else this.deferredRolls++;
     }
+    if (this.errorClearable()) this.writeRecovered();
     if (this.fsync === 'always') this.syncNow();
     else {
       this.updateGate();
@@ -307,12 +318,14 @@ export class Wal {
       this.syncing = false;
       if (err) {
         log.error({ err: String(err) }, 'WAL fdatasync failed');
-        this.writeFailed(err);
+        this.syncFailed = true;
+        this.writeFailed(err, false);
         return;
       }
+      this.syncFailed = false;
       this.fsyncCount++;
       this.lastFsyncMs = performance.now() - t0;
-      if (persistState.writeError !== '') this.writeRecovered();
+      if (this.errorClearable()) this.writeRecovered();
       if (target > this.syncedSeq) this.syncedSeq = target;
       if (this.fsync === 'always') {
         this.updateGate();
@@ -323,7 +336,28 @@ export class Wal {
   }
 
   /** Closes the current segment and starts the next (called after a write crossed segmentSize). */
-  roll(): void {
+  /** A failed segment creation (ENOSPC): appends stay in the old segment until a retry succeeds. */
+  private rollFailed = false;
+  /** The last fdatasync failed: not everything written is known to be durable. */
+  private syncFailed = false;
+
+  /** -MISCONF ends only when every record is written, the segment rolled if due and synced. */
+  private errorClearable(): boolean {
+    return persistState.writeError !== '' && this.bufLen === 0 && !this.rollFailed && !this.syncFailed;
+  }
+
+  roll(): boolean {
+    // The next segment first: if it cannot be created (disk full), nothing changes but the error state.
+    let newFd: number;
+    try {
+      newFd = this.createSegment(this.segNo + 1, this.writtenSeq + 1);
+    } catch (e) {
+      if (!this.rollFailed) log.error({ err: String(e) }, 'WAL: cannot start the next segment; appending to the current one meanwhile');
+      this.rollFailed = true;
+      this.writeFailed(e as NodeJS.ErrnoException, false);
+      return false;
+    }
+    this.rollFailed = false;
     const old: ClosedSegment = {
       n: this.segNo,
       file: path.join(this.walDir, segmentName(this.segNo)),
@@ -341,7 +375,7 @@ export class Wal {
       log.error({ err: String(e), file: old.file }, 'WAL sync of a closed segment failed');
     }
     this.segNo++;
-    this.fd = this.createSegment(this.segNo, this.writtenSeq + 1);
+    this.fd = newFd;
     this.segBytes = SEG_HEADER;
     this.segFirstSeq = this.writtenSeq + 1;
     if (this.syncing) {
@@ -351,15 +385,18 @@ export class Wal {
     this.updateGate();
     log.info({ segment: old.n, firstSeq: old.firstSeq, lastSeq: old.lastSeq }, 'WAL segment closed');
     this.onClosed?.(old);
+    return true;
   }
 
-  private writeFailed(e: NodeJS.ErrnoException): void {
+  private writeFailed(e: NodeJS.ErrnoException, truncate = true): void {
     // A partial write may have left part of a record in the file: cut the file back to the last
     // complete record so the retry appends after it.
-    try {
-      fs.ftruncateSync(this.fd, this.segBytes);
-    } catch {
-      /* the retry will find out */
+    if (truncate) {
+      try {
+        fs.ftruncateSync(this.fd, this.segBytes);
+      } catch {
+        /* the retry will find out */
+      }
     }
     const msg = e.code === 'ENOSPC' ? 'No space left on device' : (e.message ?? String(e));
     if (persistState.writeError === '') log.error({ err: String(e) }, 'Error writing to the WAL: refusing writes until it can be written again');
@@ -367,9 +404,10 @@ export class Wal {
     persistState.writeError = `MISCONF Errors writing to the AOF file: ${msg}`;
     if (this.retryTimer === null) {
       this.retryTimer = setInterval(() => {
-        if (this.flush() && this.bufLen === 0) {
-          if (this.fsync === 'always') this.syncNow();
-        }
+        if (this.bufLen > 0) this.flush();
+        else if (this.rollFailed) this.roll();
+        if (this.fsync === 'always' || this.syncFailed) this.syncNow();
+        if (this.errorClearable()) this.writeRecovered();
       }, 1000);
       this.retryTimer.unref();
     }

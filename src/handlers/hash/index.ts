@@ -4,6 +4,7 @@
 // Order of checks follows Redis: argument parsing that Redis does before the key lookup happens first
 // (HINCRBY's increment, HRANDFIELD's count, HSCAN's cursor), then the lookup and WRONGTYPE, then the rest.
 import { removeMembers } from '../../keyspace/aggregate';
+import { addDirty } from '../../keyspace/db';
 import type { Client, Handler } from '../../server/context';
 import { arrayLen, bulk, int, mapLen, nullBulk, ok, raw, emptyArray } from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
@@ -65,6 +66,7 @@ function hsetGeneric(c: Client, argv: string[], isHset: boolean): void {
   if (found === null) return;
   const h = found ?? new RHash();
   let created = 0;
+  let pairs = 0;
   let full = false;
   for (let i = 2; i < n; i += 2) {
     const r = h.set(argv[i], argv[i + 1]);
@@ -73,8 +75,13 @@ function hsetGeneric(c: Client, argv: string[], isHset: boolean): void {
       break;
     }
     created += r;
+    pairs++;
   }
-  if (h.size !== 0) store(c, key, h, found === undefined);
+  if (h.size !== 0) {
+    store(c, key, h, found === undefined);
+    // Redis counts every field-value pair written, new or not, changed or not.
+    if (pairs > 1) addDirty(pairs - 1);
+  }
   if (full) error(c, FULL_ERROR);
   else if (isHset) int(c, created);
   else ok(c);
@@ -194,7 +201,9 @@ function hdelCommand(c: Client, argv: string[]): void {
     raw(c, ZERO);
     return;
   }
-  int(c, removeMembers(c.db, key, h, argv, 2));
+  const removed = removeMembers(c.db, key, h, argv, 2);
+  if (removed > 1) addDirty(removed - 1); // Redis counts each field removed
+  int(c, removed);
 }
 
 // ---- HINCRBY / HINCRBYFLOAT ----

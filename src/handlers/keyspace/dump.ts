@@ -3,7 +3,7 @@
 import type { Client, Handler } from '../../server/context';
 import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
-import { typeName } from '../../keyspace/db';
+import { typeName, addDirty } from '../../keyspace/db';
 import { createDumpPayload, restorePayload, RdbUnsupportedError } from '../../keyspace/rdb';
 import { signalKeyAsReady } from '../../server/blocking';
 import { parseLL, LLONG_MAX } from '../../util/strconv';
@@ -92,8 +92,11 @@ function restore(c: Client, argv: string[]): void {
   }
 
   db.set(key, res.value);
+  // Redis counts a restore as one change (the replaced key's delete and the TTL included).
+  if (deleted) addDirty(-1);
   if (parsed !== 0) {
     db.setExpire(key, ttl);
+    addDirty(-1);
     if (!absttl) {
       // Propagated with the absolute time, so a replay does not restart the TTL.
       const out = argv.slice();

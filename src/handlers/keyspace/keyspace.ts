@@ -8,7 +8,7 @@
 import type { Client, Handler } from '../../server/context';
 import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
-import { keyspace, typeName, Db, Value } from '../../keyspace/db';
+import { keyspace, typeName, Db, Value, addDirty } from '../../keyspace/db';
 import { scanStep, parseCursor } from '../../keyspace/scan';
 import { stringmatch } from '../../util/glob';
 import { infoHooks } from '../../server/info';
@@ -219,6 +219,7 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
   db.detach(src);
   db.set(dst, v);
   if (when !== undefined) db.setExpire(dst, when);
+  addDirty(when !== undefined ? -2 : -1); // Redis counts a rename as one change
   if (nx) R.int(c, 1);
   else R.ok(c);
 }
@@ -239,6 +240,7 @@ function move(c: Client, argv: string[]): void {
   src.detach(key);
   dst.set(key, v);
   if (when !== undefined) dst.setExpire(key, when);
+  addDirty(when !== undefined ? -2 : -1); // Redis counts a move as one change
   R.int(c, 1);
 }
 
@@ -274,7 +276,10 @@ function copy(c: Client, argv: string[]): void {
   const dup = cloneValue(v);
   if (dup === null) return error(c, 'ERR not supported for this module type');
   dst.set(newkey, dup); // frees a replaced value
-  if (when !== undefined) dst.setExpire(newkey, when);
+  if (when !== undefined) {
+    dst.setExpire(newkey, when);
+    addDirty(-1); // Redis counts a copy as one change
+  }
   R.int(c, 1);
 }
 

@@ -16,6 +16,7 @@ import { RList } from '../../keyspace/types/list';
 import { blockForKeys, mustNotBlock, parseTimeout } from '../../server/blocking';
 import { moveElement, mpopFrom, parseMpop, whereOrReply } from './list';
 import { keyspaceHooks, propagateServed } from '../keyspace/keyspace';
+import { addDirty } from '../../keyspace/db';
 
 const timeoutNullArray = (c: Client): void => nullArray(c);
 
@@ -67,8 +68,10 @@ function tryMove(c: Client, src: string, dst: string, fromTail: boolean, toTail:
   }
   if (v.len === 0) return 0;
   if (moveElement(c, src, v, dst, fromTail, toTail)) {
-    if (retrying) propagateServed(c, propArgv);
-    else keyspaceHooks.rewriteArgv(c, propArgv);
+    if (retrying) {
+      propagateServed(c, propArgv);
+      addDirty(-1); // Redis 7.0 does not count the move of a served BLMOVE (serveClientBlockedOnList)
+    } else keyspaceHooks.rewriteArgv(c, propArgv);
   }
   return 1;
 }

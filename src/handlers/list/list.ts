@@ -5,7 +5,7 @@
 // Argument checks run in Redis' order (some before the key lookup, some after), so the same bad call
 // gets the same error. A list that becomes empty is deleted. Pushes signal blocked clients.
 import type { Client, Handler } from '../../server/context';
-import type { Db } from '../../keyspace/db';
+import { addDirty, type Db } from '../../keyspace/db';
 import { int, nullBulk, nullArray, ok, emptyArray, arrayLen, bulk } from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { RList } from '../../keyspace/types/list';
@@ -99,6 +99,7 @@ function push(c: Client, argv: string[], tail: boolean, onlyExisting: boolean): 
     l.pushAll(argv, 2, tail);
     db.update(key, l);
   }
+  addDirty(argv.length - 3); // Redis counts each element pushed
   int(c, l.len);
   signalKeyAsReady(db, key);
 }
@@ -132,6 +133,7 @@ export function popRangeAndReply(c: Client, db: Db, key: string, l: RList, tail:
     l.deleteTail(n);
   }
   afterRemoval(db, key, l);
+  addDirty(n - 1); // Redis counts each element popped
 }
 
 function pop(c: Client, argv: string[], tail: boolean): void {
@@ -190,6 +192,8 @@ export function mpopFrom(c: Client, keys: readonly string[], tail: boolean, coun
     if (count < 0) {
       popAndReply(c, v, tail);
       afterRemoval(db, key, v);
+      // Redis 7.0 does not count the pop of a served BLPOP/BRPOP (serveClientBlockedOnList).
+      if (served) addDirty(-1);
     } else popRangeAndReply(c, db, key, v, tail, count);
     if (served) propagateServed(c, out);
     else keyspaceHooks.rewriteArgv(c, out);
@@ -360,7 +364,10 @@ function lrem(c: Client, argv: string[]): void {
   if (l === null) return;
   if (l === undefined) return int(c, 0);
   const removed = l.removeMatches(argv[3], count < 0 ? -count : count, count < 0);
-  if (removed > 0) afterRemoval(db, key, l);
+  if (removed > 0) {
+    afterRemoval(db, key, l);
+    addDirty(removed - 1); // Redis counts each element removed
+  }
   int(c, removed);
 }
 
@@ -382,6 +389,8 @@ function ltrim(c: Client, argv: string[]): void {
     l.deleteHead(r[0]);
   }
   afterRemoval(db, key, l);
+  // Redis counts each element trimmed: trimming nothing is no change (the key is still signalled).
+  addDirty(len - l.len - 1);
   ok(c);
 }
 
@@ -413,7 +422,10 @@ export function moveElement(c: Client, src: string, sl: RList, dst: string, from
   }
   signalKeyAsReady(db, dst);
   bulk(c, x);
-  if (dl !== sl) afterRemoval(db, src, sl);
+  if (dl !== sl) {
+    afterRemoval(db, src, sl);
+    addDirty(-1); // Redis counts a move as one change
+  }
   return true;
 }
 

@@ -7,7 +7,7 @@
 // the encoding of a stored result and the order of the reply (an intset replies in ascending order).
 import { removeMembers } from '../../keyspace/aggregate';
 import type { Client, Handler } from '../../server/context';
-import type { Value } from '../../keyspace/db';
+import { addDirty, type Value } from '../../keyspace/db';
 import { arrayLen, bulk, int, nullBulk, raw, setLen, emptyArray } from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { RSet, FULL_ERROR } from '../../keyspace/types/set';
@@ -108,6 +108,7 @@ function saddCommand(c: Client, argv: string[]): void {
   if (found === undefined) {
     if (s.size !== 0) c.db.set(key, s);
   } else if (added !== 0) c.db.update(key, s);
+  if (added > 1) addDirty(added - 1); // Redis counts each member added
   if (full) error(c, FULL_ERROR);
   else int(c, added);
 }
@@ -120,7 +121,9 @@ function sremCommand(c: Client, argv: string[]): void {
     raw(c, ZERO);
     return;
   }
-  int(c, removeMembers(c.db, key, s, argv, 2));
+  const removed = removeMembers(c.db, key, s, argv, 2);
+  if (removed > 1) addDirty(removed - 1); // Redis counts each member removed
+  int(c, removed);
 }
 
 function scardCommand(c: Client, argv: string[]): void {
@@ -255,6 +258,7 @@ function spopWithCount(c: Client, argv: string[]): void {
   if (count >= size) {
     replyAsNewSet(c, s);
     c.db.delete(key);
+    addDirty(size - 1); // Redis counts each member popped
     keyspaceHooks.rewriteArgv(c, ['DEL', key]);
     return;
   }
@@ -272,6 +276,7 @@ function spopWithCount(c: Client, argv: string[]): void {
   // encoding of a fresh set (a hashtable of integers can become an intset again).
   if (remaining * SPOP_MOVE_STRATEGY_MUL <= count) s.reencode();
   c.db.update(key, s);
+  addDirty(count - 1); // Redis counts each member popped
 }
 
 // ---- SMOVE ----

@@ -22,6 +22,7 @@ import {
 import { parseLL, LLONG_MAX, LLONG_MIN } from '../../util/strconv';
 import { parseLongDouble, longDoubleFromInt, addLongDouble, formatLongDouble, LongDouble } from './longdouble';
 import { keyspaceHooks, checkAlreadyExpired, formatMs } from '../keyspace/keyspace';
+import { addDirty } from '../../keyspace/db';
 
 // ---- SET / GETEX option parsing (parseExtendedStringArgumentsOrReply) ----
 
@@ -231,6 +232,7 @@ function setGeneric(
   // An EXAT/PXAT in the past is stored as such: the key is gone on its next access (as in 7.0).
   if (expireArg !== null) {
     db.setExpire(key, when);
+    addDirty(-1); // one change in Redis (setKey + setExpire: server.dirty++ once)
     // The absolute time, so a replay does not restart a relative TTL (NX/XX/GET already did their part).
     keyspaceHooks.rewriteArgv(c, ['SET', key, val, 'PXAT', formatMs(when)]);
   }

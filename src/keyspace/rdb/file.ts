@@ -47,6 +47,11 @@ export interface RdbFileWriterOptions {
    * place; others are written after used-mem, where Redis puts its replication fields.
    */
   aux?: Record<string, string | number>;
+  /**
+   * The caller writes chunks in another order than it gets them (a snapshot writes entries of later
+   * databases early): it keeps the CRC of the file as written and ends with footerFor(crc).
+   */
+  externalCrc?: boolean;
 }
 
 // Chunks up to this size are copied out of a reused scratch writer; larger ones hand over the writer's
@@ -62,6 +67,7 @@ export class RdbFileWriter {
   private readonly compress: boolean;
   private readonly checksum: boolean;
   private readonly aux: Record<string, string | number>;
+  private readonly externalCrc: boolean;
   private w: RdbWriter;
   private crc: [number, number] = [0, 0];
   private state: 'new' | 'body' | 'done' = 'new';
@@ -73,6 +79,7 @@ export class RdbFileWriter {
     this.encodeOpts = { compress: this.compress, listFill: opts.listFill ?? config['list-max-listpack-size'] };
     this.checksum = opts.checksum ?? config.rdbchecksum;
     this.aux = opts.aux ?? {};
+    this.externalCrc = opts.externalCrc ?? false;
     this.w = new RdbWriter({ compress: this.compress }, 4096);
   }
 
@@ -191,6 +198,22 @@ export class RdbFileWriter {
     return chunk;
   }
 
+  /** EOF + the checksum, given the CRC of every byte of the file before it (externalCrc writers). */
+  footerFor(fileCrc: [number, number]): Buffer {
+    this.inBody('footer');
+    if (this.batching) throw new Error('RdbFileWriter: takeBatch() before footerFor()');
+    const w = this.start();
+    w.byte(RDB_OPCODE_EOF);
+    const crc = this.checksum ? crc64Update(fileCrc, w.result()) : [0, 0];
+    const t = Buffer.allocUnsafe(8);
+    t.writeUInt32LE(crc[0], 0);
+    t.writeUInt32LE(crc[1], 4);
+    w.raw(t);
+    const chunk = this.finish();
+    this.state = 'done';
+    return chunk;
+  }
+
   private inBody(what: string): void {
     if (this.state !== 'body') {
       throw new Error(`RdbFileWriter: ${what}() ${this.state === 'new' ? 'before header()' : 'after footer()'}`);
@@ -213,7 +236,7 @@ export class RdbFileWriter {
       chunk = view;
       this.w = new RdbWriter({ compress: this.compress }, 4096);
     }
-    if (this.checksum) this.crc = crc64Update(this.crc, chunk);
+    if (this.checksum && !this.externalCrc) this.crc = crc64Update(this.crc, chunk);
     this.bytes += chunk.length;
     return chunk;
   }
