@@ -293,8 +293,18 @@ function closeWal(): void {
   releaseHeldOutput();
 }
 
-/** CONFIG SET appendonly / appendfsync / wal-segment-size. */
+const RDB_ERROR =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/** Redis' writeCommandsDeniedByDiskError, RDB half: a failed save stops writes while save points exist. */
+function refreshRdbError(): void {
+  const deny = st.lastStatus === 'err' && config.bool('stop-writes-on-bgsave-error') && (config.save as unknown[]).length > 0;
+  persistState.rdbError = deny ? RDB_ERROR : '';
+}
+
+/** CONFIG SET appendonly / appendfsync / wal-segment-size (and the RDB error's inputs). */
 export function configChanged(name: string): void {
+  if (name === 'save' || name === 'stop-writes-on-bgsave-error') refreshRdbError();
   if (name === 'appendonly') {
     if (config.bool('appendonly') && st.wal === null) {
       // Like Redis' AOF rewrite on `appendonly yes`: a snapshot is the base, the WAL continues from it.
@@ -338,6 +348,7 @@ function finishJob(job: SnapshotJob, dirtyAtStart: number): SnapshotResult | str
     linkDumpFile(job);
     st.tier?.snapshotCommitted(job.finalDir);
     st.lastStatus = 'ok';
+    refreshRdbError();
     st.lastSaveSeconds = Math.round(res.ms / 1000);
     st.lastSaveBytes = res.bytes;
     st.lastSnapshot = res.name;
@@ -350,6 +361,7 @@ function finishJob(job: SnapshotJob, dirtyAtStart: number): SnapshotResult | str
     return res;
   } catch (e) {
     st.lastStatus = 'err';
+    refreshRdbError();
     job.abort();
     log.error({ err: String(e) }, 'snapshot failed');
     return String(e);
@@ -409,6 +421,7 @@ export function saveSync(): string | null {
     job?.abort();
     st.job = null;
     st.lastStatus = 'err';
+    refreshRdbError();
     log.error({ err: String(e) }, 'SAVE failed');
     return 'ERR ' + String((e as Error).message ?? e);
   }
@@ -448,6 +461,7 @@ export function bgsave(rewrite = false): void {
       lastCommands = serverStats.totalCommands;
     } catch (e) {
       st.lastStatus = 'err';
+      refreshRdbError();
       job.abort();
       st.job = null;
       log.error({ err: String(e) }, 'Background saving error');

@@ -73,8 +73,8 @@ export function dispatch(c: Connection, argv: string[]): void {
     reject(c, 'LOADING Redis is loading the dataset in memory', spec, argv);
     return afterReplyMode(c, replyMode);
   }
-  if (persistState.writeError !== '' && (spec.isWrite || spec.fullName === 'ping')) {
-    reject(c, persistState.writeError, spec, argv);
+  if ((persistState.writeError !== '' || persistState.rdbError !== '') && (spec.isWrite || spec.fullName === 'ping')) {
+    reject(c, persistState.rdbError !== '' ? persistState.rdbError : persistState.writeError, spec, argv);
     return afterReplyMode(c, replyMode);
   }
   c.lastCmd = spec.fullName;

@@ -80,7 +80,8 @@ export const persistenceHooks = {
 
 /**
  * Persistence state the dispatcher checks before running a command: while the dataset loads, commands
- * without the `loading` flag answer -LOADING; while the WAL cannot be written, writes (and PING, as in
- * Redis) answer `writeError` (a -MISCONF text).
+ * without the `loading` flag answer -LOADING; while the WAL cannot be written (`writeError`) or a save
+ * failed with stop-writes-on-bgsave-error (`rdbError`, which wins as in Redis), writes and PING answer
+ * that -MISCONF text.
  */
-export const persistState = { loading: false, writeError: '' };
+export const persistState = { loading: false, writeError: '', rdbError: '' };

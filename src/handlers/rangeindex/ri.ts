@@ -17,6 +17,7 @@ import { kw } from '../string/util';
 import { RangeIndexStub, BACKEND_DISK, BACKEND_MEMORY, FLAG_FLUSHED, FLAG_RECOVERED, RiConfig } from '../../rangeindex/stub';
 import { createIndex, validateConfig, recordSizeError, markDirty, DEFAULTS, ERR_FULL, RangeTreeFullError } from '../../rangeindex/registry';
 import type { RangeTree, RecordSink, TreeStats } from '../../rangeindex/tree';
+import { addDirty } from '../../keyspace/db';
 
 /** Garnet's CmdStrings.RESP_ERR_WRONG_TYPE (with the period). */
 export const RI_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value.';
@@ -62,9 +63,13 @@ function treeError(c: Client, e: unknown): void {
   error(c, 'ERR ' + ((e as Error)?.message ?? String(e)));
 }
 
-/** A write happened: WATCH/notifications (db.touchWrite: the stub object itself is unchanged), dirty counter, commit scheduling. */
-function written(c: Client, key: string, s: RangeIndexStub): void {
+/**
+ * `records` records were written or removed (at least 1): WATCH/notifications (db.touchWrite: the stub
+ * object itself is unchanged), the change count (one per record, as Redis counts HSET/HDEL), commit scheduling.
+ */
+function written(c: Client, key: string, s: RangeIndexStub, records = 1): void {
   c.db.touchWrite(key);
+  if (records > 1) addDirty(records - 1);
   markDirty(s);
 }
 
@@ -324,10 +329,10 @@ function riMset(c: Client, argv: string[]): void {
       done++;
     }
   } catch (e) {
-    if (done > 0) written(c, argv[1], s);
+    if (done > 0) written(c, argv[1], s, done);
     return treeError(c, e);
   }
-  written(c, argv[1], s);
+  written(c, argv[1], s, done);
   R.int(c, added);
 }
 
@@ -360,10 +365,10 @@ function riMdel(c: Client, argv: string[]): void {
       if (tree.delete(arg(f, 0))) removed++;
     }
   } catch (e) {
-    if (removed > 0) written(c, argv[1], s);
+    if (removed > 0) written(c, argv[1], s, removed);
     return treeError(c, e);
   }
-  if (removed > 0) written(c, argv[1], s);
+  if (removed > 0) written(c, argv[1], s, removed);
   R.int(c, removed);
 }
 

@@ -9,6 +9,7 @@ import { stringmatch } from '../../util/glob';
 import { signalKeyAsReady } from '../../server/blocking';
 import { ZE, string2d, asZset, isKw, longOrReply, parseScoreRange, parseLexRange, replyScore, fmtScore } from './util';
 import { parseLL } from '../../util/strconv';
+import { addDirty } from '../../keyspace/db';
 
 // ---- ZADD / ZINCRBY ----
 
@@ -147,6 +148,7 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
   } else if (added !== 0 || updated !== 0) {
     db.update(key, z);
   }
+  if (added + updated > 1) addDirty(added + updated - 1); // Redis counts each member added or updated
   if (nanError || fullError) {
     error(c, nanError ? ZE.nan : ZSET_FULL_ERROR);
     return;
@@ -188,6 +190,7 @@ function zremCommand(c: Client, argv: string[]): void {
     }
   }
   if (deleted !== 0 && !removed) db.update(key, z);
+  if (deleted > 1) addDirty(deleted - 1); // Redis counts each member removed
   R.int(c, deleted);
 }
 

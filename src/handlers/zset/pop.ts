@@ -4,6 +4,7 @@ import type { Client, Handler } from '../../server/context';
 import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { RZSet } from '../../keyspace/types/zset';
+import { addDirty } from '../../keyspace/db';
 import { blockForKeys, mustNotBlock, parseTimeout } from '../../server/blocking';
 import { keyspaceHooks, propagateServed } from '../keyspace/keyspace';
 import { ZE, isKw, positiveLongOrReply, rangeLongOrReply, replyScore } from './util';
@@ -85,6 +86,7 @@ function genericZpop(
     }
     db.update(key, z);
   }
+  addDirty(rangelen - 1); // Redis counts each member popped (served blocked clients too)
   return key;
 }
 

@@ -6,6 +6,7 @@ import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
 import { RZSet, ZIter, Leaf, LexBound, ScoreRange, lexGteMin, scoreGteMin, scoreLteMax } from '../../keyspace/types/zset';
 import { signalKeyAsReady } from '../../server/blocking';
+import { addDirty } from '../../keyspace/db';
 import { ZE, asZset, isKw, longOrReply, parseScoreRange, parseLexRange, replyElements, replyBulks } from './util';
 
 const T_AUTO = 0;
@@ -384,6 +385,7 @@ function zremrangeGeneric(c: Client, argv: string[], rangetype: number): void {
     for (let i = 0; i < deleted; i++) z.deleteElement(outKeys[i], outScores[i]);
     db.update(key, z);
   }
+  if (deleted > 1) addDirty(deleted - 1); // Redis counts each member removed
   release();
   R.int(c, deleted);
 }
