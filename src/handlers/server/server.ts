@@ -11,6 +11,7 @@ import { slowlog, slowlogReset, latencyEvents, addMonitor } from '../../server/o
 import { serverInfo } from '../../server/identity';
 import { parseInt64 } from '../../util/strconv';
 import { crc64LE } from '../../util/crc64';
+import { computeDatasetDigest, keyValueDigest, digestHex } from './digest';
 
 function info(c: Client, argv: string[]): void {
   R.verbatim(c, buildInfo(argv.slice(1)));
@@ -196,6 +197,14 @@ function debug(c: Client, argv: string[]): void {
     const e = debugLoadAof();
     return e === null ? R.ok(c) : error(c, e);
   }
+  if (sub === 'digest' && argv.length === 2) {
+    return R.simple(c, digestHex(computeDatasetDigest(keyspace.dbs)));
+  }
+  if (sub === 'digest-value') {
+    R.arrayLen(c, argv.length - 2);
+    for (let i = 2; i < argv.length; i++) R.simple(c, digestHex(keyValueDigest(c.db, argv[i])));
+    return;
+  }
   if (sub === 'set-active-expire' && argv.length === 3) {
     debugFlags.activeExpire = argv[2] !== '0';
     return R.ok(c);
@@ -221,6 +230,10 @@ function debug(c: Client, argv: string[]): void {
   }
   if (sub === 'help') {
     return R.help(c, argv[0], [
+      'DIGEST',
+      '    Output a hex signature representing the current DB content.',
+      'DIGEST-VALUE <key> [<key> ...]',
+      '    Output a hex signature of the values of all the specified keys.',
       'POPULATE <count> [<prefix>] [<size>]',
       '    Create <count> string keys named key:<num>. If <prefix> is specified then',
       '    it is used instead of the \'key\' prefix. These are not propagated to',
@@ -234,7 +247,13 @@ function debug(c: Client, argv: string[]): void {
       '    Stop the server for <seconds>. Decimals allowed.',
     ]);
   }
-  error(c, `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try DEBUG HELP.`);
+  // Redis' addReplySubcommandSyntaxError (DEBUG has no subcommand table: also wrong argument counts)
+  let up = '';
+  for (let i = 0; i < argv[0].length; i++) {
+    const ch = argv[0].charCodeAt(i);
+    up += ch >= 97 && ch <= 122 ? String.fromCharCode(ch - 32) : argv[0][i];
+  }
+  error(c, `ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${up} HELP.`);
 }
 
 // Functions: Strata has no scripting engine, so its function library is always empty. DUMP answers the
