@@ -159,11 +159,13 @@ export class Db {
    * listeners hear only of object values (the range-index catalog tracks its stubs).
    */
   loadEntry(key: string, v: Value, expireAt: number | undefined): void {
-    const old = this.dict.get(key);
-    this.dict.set(key, v);
+    // One Map operation per key: the size tells whether it replaced one (only a file with duplicate
+    // keys does that, which Redis refuses outright; the later entry wins).
+    const dict = this.dict;
+    const n = dict.size;
+    dict.set(key, v);
     if (expireAt !== undefined) this.expires.set(key, expireAt);
-    else if (old !== undefined && this.expires.size !== 0) this.expires.delete(key);
-    if (old !== undefined && old !== v && typeof old === 'object' && old.free) old.free();
+    else if (dict.size === n) this.expires.delete(key);
     if (typeof v === 'object') listener.modified(this, key);
   }
 
