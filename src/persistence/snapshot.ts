@@ -17,6 +17,7 @@ import { RdbFileWriter, RdbFileReader } from '../keyspace/rdb/file';
 import { crc64Update } from '../util/crc64';
 import { log } from '../server/log';
 import { fsyncDir } from './wal';
+import { replaceFileDurably } from '../util/fsync';
 
 export const SNAP_PREFIX = 'snapshot-';
 
@@ -64,16 +65,7 @@ export function currentSnapshot(dataDir: string): string | null {
 
 /** Replaces a file atomically: tmp, fsync, rename, fsync of the directory. */
 export function writeFileAtomic(file: string, data: string | Buffer): void {
-  const tmp = file + '.tmp';
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  fsyncDir(path.dirname(file));
+  replaceFileDurably(file, { data });
 }
 
 export interface SnapshotResult {

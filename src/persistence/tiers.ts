@@ -12,7 +12,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { log } from '../server/log';
-import { fsyncDir } from './wal';
+import { replaceFileDurably } from '../util/fsync';
 
 export type BackupState = 'off' | 'ok' | 'resilvering' | 'degraded';
 
@@ -49,16 +49,7 @@ function listTree(root: string): Map<string, number> {
 
 function copyFileDurable(src: string, dst: string): void {
   fs.mkdirSync(path.dirname(dst), { recursive: true });
-  const tmp = dst + '.tmp';
-  fs.copyFileSync(src, tmp);
-  const fd = fs.openSync(tmp, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, dst);
-  fsyncDir(path.dirname(dst));
+  replaceFileDurably(dst, { src });
 }
 
 export class BackupTier {

@@ -23,6 +23,7 @@ import { keyHashSlot } from '../util/crc16';
 import { outputGate, releaseHeldOutput } from '../server/connection';
 import { persistState } from '../server/state';
 import { log } from '../server/log';
+import { fsyncDir } from '../util/fsync';
 import { encodeHeader, segmentName, writeU64, REC_HEADER, SEG_HEADER, SLOT_MANY } from './segment';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -518,15 +519,4 @@ function closeQuietly(fd: number): void {
   }
 }
 
-/** fsync of a directory, so a created or renamed entry survives a power loss. */
-export function fsyncDir(dir: string): void {
-  let fd = -1;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    /* some file systems refuse directory fsync; nothing more can be done */
-  } finally {
-    if (fd !== -1) closeQuietly(fd);
-  }
-}
+export { fsyncDir };

@@ -17,6 +17,7 @@
 // The persistence issue's snapshots and WAL will carry stubs with the rest of the keyspace; the catalog is
 // then what a snapshot records for range indexes.
 import * as fs from 'fs';
+import { fsyncDir } from '../util/fsync';
 import * as path from 'path';
 import { addKeyspaceListener, keyspace, type Db, type KeyspaceListener } from '../keyspace/db';
 import { RangeIndexStub, CONFIG_SIZE, readConfig } from './stub';
@@ -120,18 +121,6 @@ function entries(): object[] {
     }
   }
   return out;
-}
-
-function fsyncDir(dir: string): void {
-  let fd = -1;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    /* some filesystems refuse a directory fsync; the rename is still atomic */
-  } finally {
-    if (fd >= 0) fs.closeSync(fd);
-  }
 }
 
 /** Writes the catalog if a placement changed. Call after the trees' commit. Throws on I/O errors. */

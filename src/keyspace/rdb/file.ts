@@ -185,26 +185,20 @@ export class RdbFileWriter {
 
   /** EOF + the checksum of everything returned before (zeros when checksums are off). */
   footer(): Buffer {
-    this.inBody('footer');
-    const w = this.start();
-    w.byte(RDB_OPCODE_EOF);
-    const crc = this.checksum ? crc64Update(this.crc, w.result()) : [0, 0];
-    const t = Buffer.allocUnsafe(8);
-    t.writeUInt32LE(crc[0], 0);
-    t.writeUInt32LE(crc[1], 4);
-    w.raw(t);
-    const chunk = this.finish();
-    this.state = 'done';
-    return chunk;
+    return this.writeFooter(this.crc);
   }
 
   /** EOF + the checksum, given the CRC of every byte of the file before it (externalCrc writers). */
   footerFor(fileCrc: [number, number]): Buffer {
-    this.inBody('footer');
     if (this.batching) throw new Error('RdbFileWriter: takeBatch() before footerFor()');
+    return this.writeFooter(fileCrc);
+  }
+
+  private writeFooter(crcBefore: [number, number]): Buffer {
+    this.inBody('footer');
     const w = this.start();
     w.byte(RDB_OPCODE_EOF);
-    const crc = this.checksum ? crc64Update(fileCrc, w.result()) : [0, 0];
+    const crc = this.checksum ? crc64Update(crcBefore, w.result()) : [0, 0];
     const t = Buffer.allocUnsafe(8);
     t.writeUInt32LE(crc[0], 0);
     t.writeUInt32LE(crc[1], 4);
