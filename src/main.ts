@@ -43,7 +43,10 @@ function parseCli(argv: string[]): { file: string | null; rest: string[]; rollba
     .description(
       'A Redis-protocol server with range indexes, cluster slot migration and crash-safe persistence.\n' +
         'Any redis.conf directive can be given as --<directive> <value...>, e.g.\n' +
-        '  strata-server --port 7000 --bind 127.0.0.1 --dir ./data --requirepass secret',
+        '  strata-server --port 7000 --bind 127.0.0.1 --dir ./data --requirepass secret\n' +
+        'Start-up actions (not directives):\n' +
+        '  --rollback-to <seq|snapshot-name>  go back to that WAL seq or snapshot (validated first)\n' +
+        '  --recover-from-backup              start from backup-dir\'s WAL and snapshots',
     )
     .version(serverInfo.strataVersion, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
