@@ -21,6 +21,7 @@ import { persistState, persistenceHooks } from './server/state';
 import { setLoadingProbe } from './config/directives';
 import {
   lockDir,
+  setDataDir,
   unlockDir,
   LockHeldError,
   RecoveryError,
@@ -123,8 +124,13 @@ export async function main(argv: string[]): Promise<void> {
   try {
     lockDir(process.cwd());
   } catch (e) {
-    log.fatal({ dir: process.cwd(), err: (e as Error).message }, e instanceof LockHeldError ? `Can't start: ${e.message}` : "Can't lock the data directory");
-    process.exit(1);
+    if (e instanceof LockHeldError) {
+      log.fatal({ dir: process.cwd(), pid: e.pid, err: e.message }, `Can't start: ${e.message}`);
+      process.exit(1);
+    }
+    // An unwritable dir (read-only mount): like Redis, serve; saving and the WAL report their errors.
+    log.error({ dir: process.cwd(), err: (e as Error).message }, "Can't create the data-directory lock: running without it");
+    setDataDir(process.cwd());
   }
 
   if (cli.rollbackTo !== null) {

@@ -77,6 +77,11 @@ export function lockDir(dataDir: string): void {
   st.release = lockDataDir(dataDir);
 }
 
+/** The data directory without a lock (it could not be created). */
+export function setDataDir(dataDir: string): void {
+  st.dataDir = dataDir;
+}
+
 export function unlockDir(): void {
   st.release?.();
   st.release = null;
