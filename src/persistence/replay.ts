@@ -8,7 +8,7 @@ import { lookupCommand } from '../server/commandTable';
 import { defaultUser } from '../server/acl';
 import { keyspace } from '../keyspace/db';
 import { log } from '../server/log';
-import { listSegments, decodeHeader, scanRecords, decodePayload, SEG_HEADER, type WalRecord } from './segment';
+import { listSegments, decodeHeader, scanRecordsFrom, decodePayload, SEG_HEADER, type WalRecord } from './segment';
 
 export class RecoveryError extends Error {}
 
@@ -67,32 +67,33 @@ export function makeLoadingClient(): Client {
 }
 
 /** Applies one record's commands. Throws RecoveryError for a command that cannot exist. */
-export function applyRecord(c: Client, rec: { db: number; payload: Buffer }, where: string): void {
+export function applyRecord(c: Client, rec: { db: number; payload: Buffer }, file: string, offset: number): void {
+  const where = (): string => `${file} offset ${offset}`;
   let cmds: string[][];
   try {
     cmds = decodePayload(rec.payload);
   } catch (e) {
-    throw new RecoveryError(`${where}: ${(e as Error).message}`);
+    throw new RecoveryError(`${where()}: ${(e as Error).message}`);
   }
   const db = keyspace.dbs[rec.db];
-  if (db === undefined) throw new RecoveryError(`${where}: database ${rec.db} is beyond 'databases'`);
+  if (db === undefined) throw new RecoveryError(`${where()}: database ${rec.db} is beyond 'databases'`);
   c.db = db;
   for (const argv of cmds) {
     if (argv.length === 2 && argv[0] === 'select') {
       const d = keyspace.dbs[Number(argv[1])];
-      if (d === undefined) throw new RecoveryError(`${where}: SELECT ${argv[1]} is beyond 'databases'`);
+      if (d === undefined) throw new RecoveryError(`${where()}: SELECT ${argv[1]} is beyond 'databases'`);
       c.db = d;
       continue;
     }
     const r = lookupCommand(argv);
     const spec = r.spec;
-    if (spec === undefined || spec.handler === null) throw new RecoveryError(`${where}: unknown command '${argv[0]}' in the log`);
+    if (spec === undefined || spec.handler === null) throw new RecoveryError(`${where()}: unknown command '${argv[0]}' in the log`);
     c.cmd = spec;
     try {
       spec.handler(c, argv);
     } catch (e) {
       // A handler bug must not stop the whole recovery; the command is named in the log.
-      log.error({ where, cmd: argv[0], err: String(e) }, 'WAL replay: a command failed');
+      log.error({ where: where(), cmd: argv[0], err: String(e) }, 'WAL replay: a command failed');
     }
     c.cmd = null;
     c.out = null;
@@ -148,30 +149,30 @@ export function* replayWal(walDir: string, fromSeq: number, progress?: ReplayPro
       throw new RecoveryError(`${seg.file}: segment starts at seq ${headers[i].firstSeq}, expected ${expected} (a gap in the WAL)`);
     }
     const buf = fs.readFileSync(seg.file);
-    const recs: WalRecord[] = [];
-    const end = scanRecords(buf, (r) => recs.push(r));
     let validEnd = buf.length;
+    // Records are applied as they are scanned, 1 MB at a time between yields. A damaged record stops
+    // the start (what was applied before it is thrown away with the process).
+    const apply = (r: WalRecord): void => {
+      if (r.seq < expected) return; // already in the snapshot
+      if (r.seq !== expected) {
+        throw new RecoveryError(`${seg.file}: record at offset ${r.offset} has seq ${r.seq}, expected ${expected} (a gap in the WAL)`);
+      }
+      applyRecord(c, r, seg.file, r.offset);
+      expected++;
+      result.records++;
+    };
+    let end = scanRecordsFrom(buf, apply, SEG_HEADER, 1 << 20);
+    while (end.kind === 'more') {
+      progress?.(doneBytes + end.offset, totalBytes);
+      yield;
+      end = scanRecordsFrom(buf, apply, end.offset, 1 << 20);
+    }
     if (end.kind === 'corrupt' || (end.kind === 'torn' && !isLast)) {
       throw new RecoveryError(`${seg.file}: corrupt record at offset ${end.offset} (${end.reason}); refusing to start rather than lose what follows it`);
     }
     if (end.kind === 'torn') {
       validEnd = end.offset;
       result.truncated = { file: seg.file, offset: end.offset, reason: end.reason };
-    }
-    let t0 = performance.now();
-    for (const r of recs) {
-      if (r.seq < expected) continue; // already in the snapshot
-      if (r.seq !== expected) {
-        throw new RecoveryError(`${seg.file}: record at offset ${r.offset} has seq ${r.seq}, expected ${expected} (a gap in the WAL)`);
-      }
-      applyRecord(c, r, `${seg.file} offset ${r.offset}`);
-      expected++;
-      result.records++;
-      if (performance.now() - t0 > 20) {
-        progress?.(doneBytes + r.end, totalBytes);
-        yield;
-        t0 = performance.now();
-      }
     }
     doneBytes += buf.length;
     progress?.(doneBytes, totalBytes);

@@ -103,9 +103,19 @@ export type ScanEnd =
  * `onRecord` for each valid one in order. Stops at the end, at a torn tail or at corruption.
  */
 export function scanRecords(buf: Buffer, onRecord: (r: WalRecord) => void, offset = SEG_HEADER): ScanEnd {
+  return scanRecordsFrom(buf, onRecord, offset, Infinity) as ScanEnd;
+}
+
+/** scanRecordsFrom stopped after `limit` bytes: call again from `offset`. */
+export type ScanStep = ScanEnd | { kind: 'more'; offset: number };
+
+/** scanRecords over at most about `limit` bytes from `offset` (replay yields between slices). */
+export function scanRecordsFrom(buf: Buffer, onRecord: (r: WalRecord) => void, offset: number, limit: number): ScanStep {
   let pos = offset;
   const len = buf.length;
+  const stop = offset + limit;
   while (pos < len) {
+    if (pos >= stop) return { kind: 'more', offset: pos };
     if (len - pos < REC_HEADER) return tailOrCorrupt(buf, pos, 'incomplete record header');
     const plen = buf.readUInt32LE(pos);
     if (plen > MAX_RECORD) return tailOrCorrupt(buf, pos, `impossible record length ${plen}`);
@@ -143,23 +153,28 @@ function tailOrCorrupt(buf: Buffer, pos: number, reason: string): ScanEnd {
 /** Splits a record payload into its commands (arrays of latin1 strings). Throws on malformed RESP. */
 export function decodePayload(p: Buffer): string[][] {
   const out: string[][] = [];
-  let pos = 0;
   const len = p.length;
-  const line = (): number => {
-    const cr = p.indexOf(13, pos);
-    if (cr === -1 || cr + 1 >= len || p[cr + 1] !== 10) throw new Error('malformed payload line');
-    const n = Number(p.latin1Slice(pos + 1, cr));
-    if (!Number.isSafeInteger(n) || n < 0) throw new Error('malformed payload length');
-    pos = cr + 2;
+  let pos = 0;
+  // "<prefix><digits>\r\n" at pos: the number, with pos moved past the line.
+  const num = (prefix: number, what: string): number => {
+    if (p[pos] !== prefix) throw new Error(`payload ${what} expected`);
+    let n = 0;
+    let i = pos + 1;
+    const start = i;
+    for (; i < len; i++) {
+      const d = p[i] - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (i === start || i + 1 >= len || p[i] !== 13 || p[i + 1] !== 10 || !Number.isSafeInteger(n)) throw new Error('malformed payload length');
+    pos = i + 2;
     return n;
   };
   while (pos < len) {
-    if (p[pos] !== 42) throw new Error('payload command is not an array');
-    const n = line();
+    const n = num(42, 'array');
     const argv: string[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      if (p[pos] !== 36) throw new Error('payload argument is not a bulk string');
-      const bl = line();
+      const bl = num(36, 'bulk string');
       if (pos + bl + 2 > len) throw new Error('payload argument runs past the record');
       argv[i] = p.latin1Slice(pos, pos + bl);
       pos += bl + 2;
