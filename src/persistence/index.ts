@@ -24,7 +24,7 @@ import { listSegments, decodeHeader, segmentName, SEG_HEADER } from './segment';
 import { replayWal, runAsync, runSync, RecoveryError, type ReplayResult } from './replay';
 import { BackupTier, restoreFromBackup } from './tiers';
 import { Checkpointer, prepareIndexes, indexName } from './walindex';
-import { SnapshotJob, listSnapshots, currentSnapshot, pruneSnapshots, loadRdbFile, type SnapshotResult, type SnapshotInfo } from './snapshot';
+import { SnapshotJob, listSnapshots, currentSnapshot, pruneSnapshots, loadRdbFile, type SnapshotResult, type SnapshotInfo, type LoadResult } from './snapshot';
 
 export { RecoveryError } from './replay';
 export { LockHeldError } from './lock';
@@ -174,7 +174,16 @@ function* recoverGen(): Generator<void, { seq: number; replay: ReplayResult | nu
     }
   } else if (segments.length === 0 && fs.existsSync(dbfile)) {
     // Moving from Redis: its dump.rdb, loaded once, then a snapshot becomes the base of the WAL.
-    const r = yield* loadRdbFile(dbfile, progress('rdb'));
+    let r: LoadResult;
+    try {
+      r = yield* loadRdbFile(dbfile, progress('rdb'));
+    } catch (e) {
+      // Redis' texts, which its own tests look for in the log.
+      const msg = String((e as Error).message ?? e);
+      throw new RecoveryError(
+        /checksum/i.test(msg) ? `Wrong RDB checksum in ${dbfile}: ${msg} (RDB CRC error). Aborting now.` : `Fatal error loading the DB: ${msg}. Exiting.`,
+      );
+    }
     st.loadedKeys = r.keys;
     st.loadedExpired = r.expired;
     st.recoveredFrom = path.basename(dbfile);
@@ -459,9 +468,11 @@ export function bgsave(rewrite = false): void {
     const now = performance.now();
     const busy = serverStats.totalCommands !== lastCommands;
     const budget = busy ? Math.min(1, Math.max(0.1, (now - lastEnd) / 2)) : 20;
+    // rdb-key-save-delay (µs per key, a Redis testing knob): the save is slowed without blocking clients.
+    const delay = config.num('rdb-key-save-delay');
     let done: boolean;
     try {
-      done = job.step(budget);
+      done = job.step(budget, delay > 0 ? Math.max(1, Math.floor(1000 / delay)) : Infinity);
       lastEnd = performance.now();
       lastCommands = serverStats.totalCommands;
     } catch (e) {
@@ -473,7 +484,8 @@ export function bgsave(rewrite = false): void {
       return;
     }
     if (!done) {
-      setImmediate(tick);
+      if (delay > 0) setTimeout(tick, 1);
+      else setImmediate(tick);
       return;
     }
     const r = finishJob(job, dirty);

@@ -226,7 +226,7 @@ export class SnapshotJob {
   }
 
   /** Serialises for about budgetMs (Infinity: to the end). True when every key is written. */
-  step(budgetMs: number): boolean {
+  step(budgetMs: number, maxKeys = Infinity): boolean {
     if (this.done) return true;
     if (!this.background) return this.writeAll();
     const t0 = performance.now();
@@ -245,7 +245,8 @@ export class SnapshotJob {
       seen.add(key);
       const v = db.dict.get(key);
       if (v !== undefined) this.addEntry(key, v, db.expires.get(key));
-      if ((++n & 63) === 0 && performance.now() - t0 > budgetMs) return false;
+      if (++n >= maxKeys) return false;
+      if ((n & 63) === 0 && performance.now() - t0 > budgetMs) return false;
     }
     this.writeChunks();
     this.writeOut(this.w.footerFor(this.fileCrc));
