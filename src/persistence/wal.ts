@@ -83,6 +83,8 @@ export class Wal {
   // INFO
   totalBytes = 0;
   lastFsyncMs = 0;
+  /** Wall-clock ms of the last completed fdatasync. */
+  lastFsyncAt = 0;
   lastWriteError = '';
   fsyncCount = 0;
   private closed = false;
@@ -326,6 +328,7 @@ export class Wal {
       this.syncFailed = false;
       this.fsyncCount++;
       this.lastFsyncMs = performance.now() - t0;
+      this.lastFsyncAt = Date.now();
       if (this.errorClearable()) this.writeRecovered();
       if (target > this.syncedSeq) this.syncedSeq = target;
       if (this.fsync === 'always') {
