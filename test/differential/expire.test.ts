@@ -71,7 +71,8 @@ const scripts: Script[] = [
       ['EXPIRE', 'k', '10', 'NX', 'GT'],
       ['EXPIRE', 'k', '10', 'NX', 'LT'],
       ['EXPIRE', 'k', '10', 'GT', 'LT'],
-      ['EXPIRE', 'k', '10', 'XX', 'GT'],
+      // 20 > the 10 s set just before: GT holds whatever the clock did (10 would hinge on a ms tick).
+      ['EXPIRE', 'k', '20', 'XX', 'GT'],
       ['EXPIRE', 'k', '10', 'XX', 'XX'],
       ['EXPIRE', 'k', '10', 'FOO'],
       ['EXPIRE', 'k', '10', ''],
