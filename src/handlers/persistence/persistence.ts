@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import type { Client, Handler } from '../../server/context';
 import * as R from '../../protocol/reply';
 import { error, E } from '../../protocol/errors';
+import { addReplica } from '../../server/replicas';
 import { saveSync, bgsaveCommand, bgrewriteaofCommand, lastSnapshotFile } from '../../persistence';
 
 function save(c: Client): void {
@@ -29,7 +30,7 @@ function bgrewriteaof(c: Client): void {
   R.simple(c, r.ok);
 }
 
-/** SYNC / PSYNC: a full resync payload ($<len>\r\n<rdb>) from a new snapshot; no stream follows yet. */
+/** SYNC / PSYNC: a full resync payload ($<len>\r\n<rdb>) from a new snapshot, then the live stream of writes. */
 function sync(c: Client): void {
   const e = saveSync();
   const file = lastSnapshotFile();
@@ -38,6 +39,8 @@ function sync(c: Client): void {
   if (c.cmd?.name === 'psync') R.raw(c, `+FULLRESYNC ${'0'.repeat(40)} 0\r\n`);
   R.raw(c, `$${data.length}\r\n`);
   R.rawBuf(c, data);
+  // What is written from now on follows as a replication stream.
+  addReplica(c);
 }
 
 /** REPLCONF: the options a replica (or redis-cli --rdb) announces are acknowledged. */
