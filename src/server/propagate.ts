@@ -13,6 +13,7 @@
 import type { Client } from './context';
 import type { CommandSpec } from './commandTable';
 import { stats as keyspaceStats, addKeyspaceListener, type Db } from '../keyspace/db';
+import { config } from '../config';
 
 /** One command of a unit, in the database it ran in. `spec` is known for the command's own argv. */
 export interface PropOp {
@@ -146,7 +147,8 @@ addKeyspaceListener({
   modified() {},
   expired(db: Db, key: string) {
     if (prop.loading) return;
-    prop.ops.push({ db: db.id, argv: ['del', key], spec: null });
+    // Redis' propagateDeletion: UNLINK when lazyfree-lazy-expire, else DEL.
+    prop.ops.push({ db: db.id, argv: [config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key], spec: null });
     if (prop.depth === 0) emitPending();
   },
 });

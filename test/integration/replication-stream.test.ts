@@ -102,3 +102,61 @@ test('SYNC streams the deterministic effects after the RDB: SELECT, rewrites, MU
   expect(seen[8]).toEqual(['DEL', 'l']);
   await c.call('SELECT', '0');
 });
+
+test('every TTL reaches the stream as an absolute time (the cases of Redis 7.0 expire.tcl)', async () => {
+  await c.call('FLUSHALL');
+  const repl = await attach(h.port);
+  const sec = Math.floor(Date.now() / 1000);
+  const ms = Date.now();
+  const cmds: string[][] = [
+    ['set', 'foo1', 'bar', 'ex', '200'],
+    ['set', 'foo1', 'bar', 'px', '100000'],
+    ['set', 'foo1', 'bar', 'exat', String(sec + 100)],
+    ['set', 'foo1', 'bar', 'pxat', String(ms + 100000)],
+    ['setex', 'foo1', '100', 'bar'],
+    ['psetex', 'foo1', '100000', 'bar'],
+    ['set', 'foo2', 'bar'],
+    ['expire', 'foo2', '100'],
+    ['pexpire', 'foo2', '100000'],
+    ['set', 'foo3', 'bar'],
+    ['expireat', 'foo3', String(sec + 100)],
+    ['pexpireat', 'foo3', String(sec * 1000 + 100000)],
+    ['expireat', 'foo3', String(sec - 100)],
+    ['set', 'foo4', 'bar'],
+    ['getex', 'foo4', 'ex', '200'],
+    ['getex', 'foo4', 'px', '200000'],
+    ['getex', 'foo4', 'exat', String(sec + 100)],
+    ['getex', 'foo4', 'pxat', String(ms + 100000)],
+  ];
+  for (const a of cmds) await c.call(...a);
+  const expected = [
+    'select *',
+    'set foo1 bar PXAT *',
+    'set foo1 bar PXAT *',
+    'set foo1 bar PXAT *',
+    'set foo1 bar pxat *',
+    'set foo1 bar PXAT *',
+    'set foo1 bar PXAT *',
+    'set foo2 bar',
+    'pexpireat foo2 *',
+    'pexpireat foo2 *',
+    'set foo3 bar',
+    'pexpireat foo3 *',
+    'pexpireat foo3 *',
+    'del foo3',
+    'set foo4 bar',
+    'pexpireat foo4 *',
+    'pexpireat foo4 *',
+    'pexpireat foo4 *',
+    'pexpireat foo4 *',
+  ];
+  // (FLUSHALL was sent before attaching: the stream starts with the writes.)
+  for (const pat of expected) {
+    const argv = await repl.next();
+    argv[0] = argv[0].toLowerCase(); // as Redis' read_from_replication_stream does
+    const got = argv.join(' ');
+    const re = new RegExp('^' + pat.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+    expect(got).toMatch(re);
+  }
+  repl.close();
+});

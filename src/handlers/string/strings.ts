@@ -234,7 +234,8 @@ function setGeneric(
     db.setExpire(key, when);
     addDirty(-1); // one change in Redis (setKey + setExpire: server.dirty++ once)
     // The absolute time, so a replay does not restart a relative TTL (NX/XX/GET already did their part).
-    keyspaceHooks.rewriteArgv(c, ['SET', key, val, 'PXAT', formatMs(when)]);
+    // A PXAT the client gave is already absolute: Redis keeps that argv as it came.
+    if (!(flags & F_PXAT)) keyspaceHooks.rewriteArgv(c, ['SET', key, val, 'PXAT', formatMs(when)]);
   }
   if (!(flags & F_GET)) {
     if (replyKind === REPLY_INT) raw(c, ':1\r\n');
