@@ -86,6 +86,7 @@ function applyLive(cfg: ServerConfig): void {
   limits.maxclients = cfg.num('maxclients');
   limits.outputHard = cfg.outputHardLimitNormal();
   limits.outputHardPubsub = cfg['client-output-buffer-limit'].pubsub.hard;
+  limits.outputHardReplica = cfg['client-output-buffer-limit'].replica.hard;
   liveConfig.slowlogSlowerThan = cfg.num('slowlog-log-slower-than');
   liveConfig.slowlogMaxLen = cfg.num('slowlog-max-len');
   liveConfig.latencyThresholdMs = cfg.num('latency-monitor-threshold');

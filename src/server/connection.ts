@@ -53,6 +53,8 @@ export class Connection implements Client {
   blocked: BlockState | null = null;
   denyBlocking = false;
   ackSeq = 0;
+  /** Sent SYNC: receives the replication stream, held to the replica output limit. */
+  isReplica = false;
 
   readonly socket: Socket;
   private readonly dispatch: Dispatch;
@@ -196,7 +198,7 @@ export class Connection implements Client {
   // bound; beyond client-output-buffer-limit (if set) it is disconnected like in Redis.
   private applyBackpressure(): void {
     // Subscribers are held to the pubsub class of client-output-buffer-limit, everyone else to normal.
-    const hard = this.subscriptions > 0 ? limits.outputHardPubsub : limits.outputHard;
+    const hard = this.isReplica ? limits.outputHardReplica : this.subscriptions > 0 ? limits.outputHardPubsub : limits.outputHard;
     if (hard > 0 && this.socket.writableLength > hard) {
       serverStats.clientOutputLimitDisconnections++;
       this.destroy();

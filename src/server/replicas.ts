@@ -38,6 +38,7 @@ function feed(unit: PropUnit): void {
 export function addReplica(c: Client): void {
   if (replicas.size === 0) addPropConsumer(feed);
   replicas.set(c, { db: -1 });
+  (c as { isReplica?: boolean }).isReplica = true;
 }
 
 export function replicaCount(): number {

@@ -10,6 +10,8 @@ export const limits = {
   outputHard: 0,
   /** client-output-buffer-limit pubsub hard limit (Redis' default 32 MB). */
   outputHardPubsub: 32 * 1024 * 1024,
+  /** client-output-buffer-limit replica hard limit (connections that sent SYNC; Redis' default 256 MB). */
+  outputHardReplica: 256 * 1024 * 1024,
   maxclients: 10000,
 };
 
