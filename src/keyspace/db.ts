@@ -24,15 +24,21 @@ export function typeName(v: Value): string {
 /** Keyspace event sink: the WAL, WATCH, keyspace notifications and stats hook in here, not in handlers. */
 export interface KeyspaceListener {
   /** A key's value or TTL changed (write path). */
-  modified(db: Db, key: string): void;
+  modified?(db: Db, key: string): void;
   /** A key expired (lazily or by the active cycle). */
-  expired(db: Db, key: string): void;
+  expired?(db: Db, key: string): void;
   /** The database is about to be emptied (FLUSHDB/FLUSHALL): called before any key is removed. */
   flushed?(db: Db): void;
 }
-const noopListener: KeyspaceListener = { modified() {}, expired() {} };
-export let listener: KeyspaceListener = noopListener;
-let primaryListener: KeyspaceListener = noopListener;
+/** The composed listener the keyspace calls: every method present (no-ops when nobody listens). */
+interface ComposedListener {
+  modified(db: Db, key: string): void;
+  expired(db: Db, key: string): void;
+  flushed(db: Db): void;
+}
+const noop = (): void => {};
+export let listener: ComposedListener = { modified: noop, expired: noop, flushed: noop };
+let primaryListener: KeyspaceListener | null = null;
 const extraListeners: KeyspaceListener[] = [];
 /** Sets the primary listener (the WAL); listeners added with addKeyspaceListener are kept. */
 export function setKeyspaceListener(l: KeyspaceListener): void {
@@ -49,23 +55,31 @@ export function removeKeyspaceListener(l: KeyspaceListener): void {
   if (i !== -1) extraListeners.splice(i, 1);
   composeListeners();
 }
-// One listener is called directly; several through a fan-out (writes pay for a loop only then).
+// Per event, only the listeners that handle it: one is called directly, several through a loop, so
+// a write pays nothing for listeners that only care about expiry (propagation) and vice versa.
+type KeyEvent = (db: Db, key: string) => void;
+function fanOutKey(all: KeyspaceListener[], k: 'modified' | 'expired'): KeyEvent {
+  const fns: KeyEvent[] = [];
+  for (const l of all) {
+    const f = l[k];
+    if (f !== undefined) fns.push(f.bind(l));
+  }
+  if (fns.length === 0) return noop;
+  if (fns.length === 1) return fns[0];
+  return (db, key) => {
+    for (let i = 0; i < fns.length; i++) fns[i](db, key);
+  };
+}
+function fanOutFlush(all: KeyspaceListener[]): (db: Db) => void {
+  const fns: ((db: Db) => void)[] = [];
+  for (const l of all) if (l.flushed !== undefined) fns.push(l.flushed.bind(l));
+  return (db) => {
+    for (let i = 0; i < fns.length; i++) fns[i](db);
+  };
+}
 function composeListeners(): void {
-  const all = [primaryListener, ...extraListeners].filter((l) => l !== noopListener);
-  if (all.length === 0) listener = noopListener;
-  else if (all.length === 1) listener = all[0];
-  else
-    listener = {
-      modified(db, key) {
-        for (let i = 0; i < all.length; i++) all[i].modified(db, key);
-      },
-      expired(db, key) {
-        for (let i = 0; i < all.length; i++) all[i].expired(db, key);
-      },
-      flushed(db) {
-        for (let i = 0; i < all.length; i++) all[i].flushed?.(db);
-      },
-    };
+  const all = primaryListener === null ? extraListeners.slice() : [primaryListener, ...extraListeners];
+  listener = { modified: fanOutKey(all, 'modified'), expired: fanOutKey(all, 'expired'), flushed: fanOutFlush(all) };
 }
 
 export class Db {
@@ -241,7 +255,7 @@ export class Db {
   /** Empties the database, freeing object values. Returns the number of keys removed. */
   flush(): number {
     if (cow.flushHook !== null) cow.flushHook(this);
-    if (listener.flushed !== undefined) listener.flushed(this);
+    listener.flushed(this);
     const n = this.dict.size;
     stats.dirty += n;
     for (const v of this.dict.values()) if (typeof v === 'object' && v.free) v.free();

@@ -20,7 +20,7 @@ import { persistState, serverStats } from '../server/state';
 import { log } from '../server/log';
 import { lockDataDir } from './lock';
 import { Wal, type FsyncPolicy } from './wal';
-import { listSegments, decodeHeader, segmentName, SEG_HEADER } from './segment';
+import { listSegments, readSegmentHeader, segmentName, SEG_HEADER } from './segment';
 import { replayWal, runAsync, runSync, RecoveryError, type ReplayResult } from './replay';
 import { BackupTier, restoreFromBackup } from './tiers';
 import { Checkpointer, prepareIndexes, indexName } from './walindex';
@@ -203,14 +203,7 @@ function* recoverGen(): Generator<void, { seq: number; replay: ReplayResult | nu
 }
 
 function firstSeqOf(file: string): number {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const b = Buffer.alloc(SEG_HEADER);
-    fs.readSync(fd, b, 0, SEG_HEADER, 0);
-    return decodeHeader(b)?.firstSeq ?? -1;
-  } finally {
-    fs.closeSync(fd);
-  }
+  return readSegmentHeader(file)?.firstSeq ?? -1;
 }
 
 /**

@@ -8,7 +8,7 @@ import { lookupCommand } from '../server/commandTable';
 import { defaultUser } from '../server/acl';
 import { keyspace } from '../keyspace/db';
 import { log } from '../server/log';
-import { listSegments, decodeHeader, scanRecordsFrom, decodePayload, SEG_HEADER, type WalRecord } from './segment';
+import { listSegments, readSegmentHeader, scanRecordsFrom, decodePayload, SEG_HEADER, type WalRecord } from './segment';
 
 export class RecoveryError extends Error {}
 
@@ -121,11 +121,7 @@ export function* replayWal(walDir: string, fromSeq: number, progress?: ReplayPro
   if (segs.length === 0) return result;
 
   const headers = segs.map((s) => {
-    const fd = fs.openSync(s.file, 'r');
-    const b = Buffer.alloc(SEG_HEADER);
-    fs.readSync(fd, b, 0, SEG_HEADER, 0);
-    fs.closeSync(fd);
-    const h = decodeHeader(b);
+    const h = readSegmentHeader(s.file);
     if (h === null) throw new RecoveryError(`${s.file}: not a valid WAL segment header`);
     return h;
   });

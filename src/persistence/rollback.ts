@@ -6,7 +6,7 @@
 // segments are removed. Normal recovery then replays to exactly the target.
 import * as fs from 'fs';
 import * as path from 'path';
-import { listSegments, decodeHeader, scanRecords, SEG_HEADER } from './segment';
+import { listSegments, readSegmentHeader, scanRecords } from './segment';
 import { listSnapshots, snapshotsDir, writeFileAtomic, type SnapshotInfo } from './snapshot';
 import { RdbFileReader } from '../keyspace/rdb/file';
 import { log } from '../server/log';
@@ -44,11 +44,7 @@ export function planRollback(dataDir: string, target: string): RollbackPlan {
   }
   const walDir = path.join(dataDir, 'wal');
   const segs = listSegments(walDir).map((s) => {
-    const b = Buffer.alloc(SEG_HEADER);
-    const fd = fs.openSync(s.file, 'r');
-    fs.readSync(fd, b, 0, SEG_HEADER, 0);
-    fs.closeSync(fd);
-    const h = decodeHeader(b);
+    const h = readSegmentHeader(s.file);
     if (h === null) throw new RollbackError(`${s.file}: not a valid WAL segment`);
     return { ...s, firstSeq: h.firstSeq };
   });

@@ -72,6 +72,18 @@ export function decodeHeader(b: Buffer): SegmentHeader | null {
   return { version, firstSeq: readU64(b, 16), ctime: readU64(b, 24) };
 }
 
+/** The header of a segment file, or null when it is not a valid one (short, wrong magic, bad CRC). */
+export function readSegmentHeader(file: string): SegmentHeader | null {
+  const b = Buffer.alloc(SEG_HEADER);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, b, 0, SEG_HEADER, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return decodeHeader(b);
+}
+
 export function writeU64(b: Buffer, off: number, v: number): void {
   b.writeUInt32LE(v >>> 0, off);
   b.writeUInt32LE(Math.floor(v / 0x100000000), off + 4);

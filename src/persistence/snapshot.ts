@@ -132,19 +132,24 @@ export class SnapshotJob {
     this.nextDb();
   }
 
+  /** Queues a chunk for the file (after the writer's pending batch, which comes before it). */
   private push(b: Buffer): void {
-    const batch = this.w.takeBatch();
-    if (batch !== null) {
-      this.chunks.push(batch);
-      this.chunkBytes += batch.length;
-    }
+    this.stageBatch();
     this.chunks.push(b);
     this.chunkBytes += b.length;
     if (this.chunkBytes >= 1 << 20) this.writeChunks();
   }
 
+  /** Moves the writer's pending batch of entries into the chunks. */
+  private stageBatch(): void {
+    const batch = this.w.takeBatch();
+    if (batch === null) return;
+    this.chunks.push(batch);
+    this.chunkBytes += batch.length;
+  }
+
   private writeChunks(): void {
-    this.flushBatchOnly();
+    this.stageBatch();
     if (this.chunkBytes === 0) return;
     const b = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.chunkBytes);
     this.chunks = [];
@@ -169,23 +174,13 @@ export class SnapshotJob {
     return this.w.entry(key, v, db.expires.get(key));
   }
 
-  private flushBatchOnly(): void {
-    const batch = this.w.takeBatch();
-    if (batch === null) return;
-    this.chunks.push(batch);
-    this.chunkBytes += batch.length;
-  }
-
   /** Entries of the iteration go through the writer's batch (no Buffer per key). */
   private addEntry(key: string, v: Value, exp: number | undefined): void {
     this.keys++;
     if (this.w.addEntry(key, v, exp) >= 64 * 1024) this.flushBatch();
   }
   private flushBatch(): void {
-    const batch = this.w.takeBatch();
-    if (batch === null) return;
-    this.chunks.push(batch);
-    this.chunkBytes += batch.length;
+    this.stageBatch();
     if (this.chunkBytes >= 1 << 20) this.writeChunks();
   }
 

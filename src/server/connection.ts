@@ -477,9 +477,6 @@ export function releaseHeldOutput(): void {
     else c.releaseHeld();
   }
 }
-export function heldOutputCount(): number {
-  return heldConns.length;
-}
 
 const pendingFlush: Connection[] = [];
 function flushPending(): void {

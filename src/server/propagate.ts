@@ -144,7 +144,6 @@ export function emitPending(): void {
 // Expired keys are propagated as DEL, queued before the command that found them expired (or as a unit
 // of their own from the active expiry cycle).
 addKeyspaceListener({
-  modified() {},
   expired(db: Db, key: string) {
     if (prop.loading) return;
     // Redis' propagateDeletion: UNLINK when lazyfree-lazy-expire, else DEL.

@@ -9,40 +9,30 @@ import * as R from '../protocol/reply';
 
 const replicas = new Map<Client, { db: number }>();
 
-function resp(argv: readonly string[]): string {
-  let s = `*${argv.length}\r\n`;
-  for (let i = 0; i < argv.length; i++) s += `$${argv[i].length}\r\n${argv[i]}\r\n`;
-  return s;
-}
-const MULTI = resp(['MULTI']);
-const EXEC = resp(['EXEC']);
-
 function feed(unit: PropUnit): void {
   const ops = unit.ops;
+  const wrap = ops.length > 1;
   for (const [c, st] of replicas) {
-    let s = ops.length > 1 ? MULTI : '';
+    if (wrap) R.bulkArray(c, MULTI);
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
       if (op.db !== st.db) {
-        s += resp(['SELECT', String(op.db)]);
+        R.bulkArray(c, ['SELECT', String(op.db)]);
         st.db = op.db;
       }
-      s += resp(op.argv);
+      R.bulkArray(c, op.argv);
     }
-    if (ops.length > 1) s += EXEC;
-    R.raw(c, s);
+    if (wrap) R.bulkArray(c, EXEC);
   }
 }
+const MULTI = ['MULTI'];
+const EXEC = ['EXEC'];
 
 /** After the full-resync payload: the client receives every unit from now on. */
 export function addReplica(c: Client): void {
   if (replicas.size === 0) addPropConsumer(feed);
   replicas.set(c, { db: -1 });
   (c as { isReplica?: boolean }).isReplica = true;
-}
-
-export function replicaCount(): number {
-  return replicas.size;
 }
 
 addClientClosedHook((c) => {
